@@ -1,0 +1,276 @@
+/**
+ * The client (Sidekiq's `client.rb`): normalises job hashes, runs client middleware, checks
+ * arguments and writes Sidekiq's exact Redis data.
+ *
+ * 1. Immediate push: `SADD queues <q>` + `LPUSH queue:<q> <json>` in one MULTI (one round trip,
+ *    atomic; Sidekiq only pipelines them).
+ * 2. Scheduled push: `ZADD schedule <float seconds> <json>`, the member without `at`/`enqueued_at`.
+ *    A time at or before now is pushed immediately, as `perform_in` does.
+ * 3. Bulk: at most one round trip per 1,000 jobs, one LPUSH with many values per queue.
+ */
+import type { RedisClient, RedisCommand } from "../redis/types";
+import { realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
+import { isJobDefinition, type JobArgs, type JobDefinition } from "./define-job";
+import { ConfigError } from "./errors";
+import { assertJsonArgs, type JobPayload, newJid, type RetryOption } from "./job";
+import { dumpJob } from "./json";
+import { Keys } from "./keys";
+import { type Middleware, runChain } from "./middleware";
+import { type RedisInput, toRedisClient } from "./redis-input";
+
+/** Context a client middleware gets beside the job. */
+export interface ClientMiddlewareContext {
+  readonly queue: string;
+  readonly redis: RedisClient;
+}
+export type ClientMiddleware = Middleware<JobPayload, ClientMiddlewareContext>;
+
+export interface ClientOptions {
+  /** An ioredis instance, an @upstash/redis instance, `{ url, token }` (REST) or a `RedisClient`. */
+  redis: RedisInput;
+  /** `"seconds"` (default: floats, read by Sidekiq 6/7/8) or `"milliseconds"` (Sidekiq 8 fleets). */
+  timestamps?: TimestampUnit;
+  /** Sidekiq 6 `redis-namespace` prefix: every key becomes `<namespace>:<key>`. */
+  namespace?: string;
+  middleware?: ClientMiddleware[];
+}
+
+/** What `push` accepts: Sidekiq's item hash. Extra keys are written into the payload as given. */
+export interface PushItem {
+  class: string | JobDefinition<any, any>;
+  args?: unknown[];
+  queue?: string;
+  /** When to run: a Date, or epoch seconds (values above 1e11 are taken as epoch ms). */
+  at?: number | Date;
+  retry?: RetryOption;
+  jid?: string;
+  tags?: string[];
+  [extra: string]: unknown;
+}
+
+export interface BulkItem {
+  class: string | JobDefinition<any, any>;
+  args: unknown[][];
+  queue?: string;
+  retry?: RetryOption;
+  tags?: string[];
+  /** One time for all jobs, or one per job. */
+  at?: number | Date | ReadonlyArray<number | Date>;
+  [extra: string]: unknown;
+}
+
+/** Sidekiq 7's `push_bulk` batch size. */
+export const BULK_BATCH_SIZE = 1000;
+
+export class Client {
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly timestamps: TimestampUnit;
+  readonly middleware: ClientMiddleware[];
+
+  constructor(options: ClientOptions) {
+    this.redis = toRedisClient(options.redis);
+    this.keys = new Keys(options.namespace);
+    this.timestamps = options.timestamps ?? "seconds";
+    if (this.timestamps !== "seconds" && this.timestamps !== "milliseconds") {
+      throw new ConfigError(
+        `timestamps must be "seconds" or "milliseconds", got ${this.timestamps}`,
+      );
+    }
+    this.middleware = [...(options.middleware ?? [])];
+  }
+
+  /** Pushes one job (Sidekiq::Client.push). Resolves to its jid, or null if middleware stopped it. */
+  async push(item: PushItem): Promise<string | null> {
+    const prepared = await this.#prepare(item, item.args ?? [], item.at, realMs());
+    if (!prepared) return null;
+    await this.redis.multi(this.#commands([prepared]));
+    return prepared.job.jid;
+  }
+
+  /**
+   * Pushes many jobs of one class (Sidekiq::Client.push_bulk), at most one round trip per 1,000.
+   * Resolves to jids aligned with `args`, null where middleware stopped a job.
+   */
+  async pushBulk(item: BulkItem): Promise<(string | null)[]> {
+    const { args: argsList, at } = item;
+    if (!Array.isArray(argsList) || argsList.some((a) => !Array.isArray(a))) {
+      throw new ConfigError("pushBulk: `args` must be an array of argument arrays");
+    }
+    if (Array.isArray(at) && at.length !== argsList.length) {
+      throw new ConfigError("pushBulk: `at` must be one time or one per job");
+    }
+    if ("jid" in item && argsList.length > 1) {
+      throw new ConfigError("pushBulk: an explicit jid cannot be used for more than one job");
+    }
+    const now = realMs();
+    const createdAt = toTimestamp(now, this.timestamps); // one call shares created_at
+    const jids: (string | null)[] = [];
+    for (let start = 0; start < argsList.length; start += BULK_BATCH_SIZE) {
+      const batch: Prepared[] = [];
+      for (let i = start; i < Math.min(start + BULK_BATCH_SIZE, argsList.length); i++) {
+        const jobAt = Array.isArray(at)
+          ? (at as (number | Date)[])[i]
+          : (at as number | Date | undefined);
+        const single = { ...item, args: argsList[i], at: jobAt, created_at: createdAt } as PushItem;
+        const prepared = await this.#prepare(single, argsList[i]!, jobAt, now);
+        jids.push(prepared ? prepared.job.jid : null);
+        if (prepared) batch.push(prepared);
+      }
+      if (batch.length > 0) await this.redis.multi(this.#commands(batch));
+    }
+    return jids;
+  }
+
+  /** `HardJob.perform_async(...)`: typed by the definition's schema. */
+  performAsync<D extends JobDefinition<any, any>>(
+    job: D | string,
+    ...args: JobArgs<D>
+  ): Promise<string | null> {
+    return this.push({ ...optionsOf(job), args, class: job });
+  }
+
+  /** Runs `seconds` from now (Sidekiq's `perform_in`; values ≥ 1e9 are absolute epoch seconds). */
+  performIn<D extends JobDefinition<any, any>>(
+    seconds: number,
+    job: D | string,
+    ...args: JobArgs<D>
+  ): Promise<string | null> {
+    const at = seconds < 1_000_000_000 ? realMs() / 1000 + seconds : seconds;
+    return this.push({ ...optionsOf(job), class: job, args, at });
+  }
+
+  /** Runs at `when` (a Date or epoch seconds). */
+  performAt<D extends JobDefinition<any, any>>(
+    when: Date | number,
+    job: D | string,
+    ...args: JobArgs<D>
+  ): Promise<string | null> {
+    return this.push({ ...optionsOf(job), class: job, args, at: when });
+  }
+
+  /** `perform_bulk`: one job per argument list, 1,000 per round trip. */
+  performBulk<D extends JobDefinition<any, any>>(
+    job: D | string,
+    argsList: ReadonlyArray<JobArgs<D>>,
+    options: { at?: BulkItem["at"] } = {},
+  ): Promise<(string | null)[]> {
+    return this.pushBulk({
+      ...optionsOf(job),
+      class: job,
+      args: [...argsList] as unknown[][],
+      ...options,
+    });
+  }
+
+  /** Normalises, validates and runs middleware; null if middleware stopped the job. */
+  async #prepare(
+    item: PushItem,
+    args: unknown[],
+    at: number | Date | undefined,
+    nowMs: number,
+  ): Promise<Prepared | null> {
+    const definition = isJobDefinition(item.class) ? item.class : undefined;
+    const className = definition ? definition.name : item.class;
+    if (typeof className !== "string" || className === "") {
+      throw new ConfigError("push: `class` must be a class name or a job definition");
+    }
+    if (definition) await definition.validate(args);
+    assertJsonArgs(className, args);
+
+    // Ruby key order: defaults (retry, queue, options), then the caller's keys, then jid, created_at.
+    const job = { retry: true, queue: "default", ...definition?.options } as Record<
+      string,
+      unknown
+    >;
+    for (const [key, value] of Object.entries(item)) {
+      if (key === "at" || value === undefined) continue;
+      job[key] = key === "class" ? className : key === "args" ? args : value;
+    }
+    job.jid ??= newJid();
+    job.created_at ??= toTimestamp(nowMs, this.timestamps);
+    const payload = job as JobPayload;
+    validateItem(payload);
+
+    const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
+    let pushed = false;
+    await runChain(
+      this.middleware,
+      payload,
+      { queue: payload.queue, redis: this.redis },
+      async () => {
+        pushed = true;
+      },
+    );
+    if (!pushed) return null;
+    validateItem(payload); // middleware may have changed the job
+    assertJsonArgs(payload.class, payload.args);
+    delete payload.at;
+    if (atSeconds !== undefined && atSeconds > realMs() / 1000) {
+      delete payload.enqueued_at;
+      return { job: payload, score: atSeconds };
+    }
+    payload.enqueued_at = toTimestamp(realMs(), this.timestamps);
+    return { job: payload };
+  }
+
+  /** The commands for a batch: one SADD + LPUSH per queue, one ZADD for the scheduled ones. */
+  #commands(batch: Prepared[]): RedisCommand[] {
+    const byQueue = new Map<string, string[]>();
+    const scheduled: string[] = [];
+    for (const { job, score } of batch) {
+      const json = dumpJob(job);
+      if (score !== undefined) scheduled.push(scoreText(score), json);
+      else {
+        const list = byQueue.get(job.queue);
+        if (list) list.push(json);
+        else byQueue.set(job.queue, [json]);
+      }
+    }
+    const commands: RedisCommand[] = [];
+    for (const [queue, jsons] of byQueue) {
+      commands.push(["sadd", this.keys.queues, queue], ["lpush", this.keys.queue(queue), ...jsons]);
+    }
+    if (scheduled.length > 0) commands.push(["zadd", this.keys.schedule, ...scheduled]);
+    return commands;
+  }
+}
+
+interface Prepared {
+  job: JobPayload;
+  /** Epoch seconds to run at; absent for an immediate push. */
+  score?: number;
+}
+
+function optionsOf(job: JobDefinition<any, any> | string): Record<string, unknown> {
+  return typeof job === "string" ? {} : { ...job.options };
+}
+
+function toEpochSeconds(at: number | Date): number {
+  const ms =
+    at instanceof Date
+      ? at.getTime()
+      : typeof at === "number" && at > 1e11
+        ? at
+        : Number(at) * 1000;
+  if (!Number.isFinite(ms))
+    throw new ConfigError(`push: \`at\` must be a Date or epoch seconds, got ${String(at)}`);
+  return ms / 1000;
+}
+
+/** Sidekiq's `validate` (job_util.rb): the shape checks that happen before anything is sent. */
+function validateItem(job: JobPayload): void {
+  const where = `Job "${job.class}"`;
+  if (typeof job.queue !== "string" || job.queue === "") {
+    throw new ConfigError(`${where}: queue must be a non-empty string`);
+  }
+  if (job.retry !== undefined && typeof job.retry !== "boolean" && !Number.isInteger(job.retry)) {
+    throw new ConfigError(`${where}: retry must be true, false or an integer`);
+  }
+  if (job.tags !== undefined && !Array.isArray(job.tags)) {
+    throw new ConfigError(`${where}: tags must be an array`);
+  }
+  if (typeof job.jid !== "string" || job.jid === "") {
+    throw new ConfigError(`${where}: jid must be a non-empty string`);
+  }
+}

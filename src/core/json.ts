@@ -1,0 +1,41 @@
+/**
+ * JSON as Ruby's `JSON.generate` writes it, for payloads that Ruby identifies by their exact bytes
+ * (wire spec §2.5): compact, keys in insertion order, UTF-8 raw, `/` unescaped — all of which
+ * `JSON.stringify` already does — plus float timestamps that keep their `.0` (a whole second is
+ * written `1795917297.0`, never `1795917297`, which an 8.x reader would take for milliseconds).
+ */
+
+/** Top-level payload fields that hold epoch timestamps. */
+export const TIME_FIELDS: ReadonlySet<string> = new Set([
+  "created_at",
+  "enqueued_at",
+  "failed_at",
+  "retried_at",
+  "discarded_at",
+]);
+
+/** Serialises a job payload (a plain object) the way Ruby Sidekiq would. */
+export function dumpJob(job: Record<string, unknown>): string {
+  let out = "{";
+  let first = true;
+  for (const key of Object.keys(job)) {
+    const value = job[key];
+    if (value === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${dumpField(key, value)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function dumpField(key: string, value: unknown): string {
+  // Below 1e11 a timestamp is seconds (milliseconds are ~1.8e12): keep Ruby's float form.
+  if (
+    TIME_FIELDS.has(key) &&
+    typeof value === "number" &&
+    Number.isInteger(value) &&
+    value < 1e11
+  ) {
+    return `${value}.0`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,57 @@
+/**
+ * @module edgekiq — the edge-safe surface: the client, job definitions, the job model, errors and
+ * the Redis door's types. Imports nothing Node-only; `test/edge/bundle.test.ts` proves it.
+ */
+export {
+  BULK_BATCH_SIZE,
+  type BulkItem,
+  Client,
+  type ClientMiddleware,
+  type ClientMiddlewareContext,
+  type ClientOptions,
+  type PushItem,
+} from "./core/client";
+export { formatFloat, realMs, type TimestampUnit, timestampToMs, toTimestamp } from "./core/clock";
+export {
+  type DefineJobOptions,
+  defineJob,
+  isJobDefinition,
+  type JobArgs,
+  type JobDefinition,
+  type JobHandlerArgs,
+  type JobOptions,
+} from "./core/define-job";
+export {
+  ConfigError,
+  coerceError,
+  EdgekiqError,
+  JobArgumentError,
+  JobPayloadError,
+  JobValidationError,
+  type ValidationIssue,
+} from "./core/errors";
+export {
+  assertJsonArgs,
+  displayClass,
+  type JobPayload,
+  type JsonValue,
+  newJid,
+  parseJob,
+  type RetryOption,
+} from "./core/job";
+export { dumpJob } from "./core/json";
+export { Keys } from "./core/keys";
+export type { Middleware } from "./core/middleware";
+export { RawJsonObject } from "./core/raw-json";
+export type { RedisInput } from "./core/redis-input";
+export type { StandardSchemaV1 } from "./core/standard-schema";
+export { fromIoredis } from "./redis/tcp";
+export type {
+  BlockingRedisClient,
+  LuaScript,
+  RedisArg,
+  RedisClient,
+  RedisCommand,
+  RedisReply,
+} from "./redis/types";
+export { RedisReplyError } from "./redis/types";

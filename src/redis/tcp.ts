@@ -1,0 +1,131 @@
+/**
+ * The TCP transport: adapts an ioredis instance to `BlockingRedisClient`.
+ *
+ * ioredis is imported as a type only, so this file is edge-safe and the user's own ioredis
+ * instance (their TLS, Sentinel, ACL settings) is used as given. Blocking commands run on
+ * `duplicate()`d connections, one per lane, created on first use and closed by `close()`.
+ */
+import type { Redis } from "ioredis";
+import {
+  type BlockingRedisClient,
+  isNoScriptError,
+  type LuaScript,
+  type RedisArg,
+  type RedisCommand,
+  type RedisReply,
+  RedisReplyError,
+} from "./types";
+
+/** The slice of ioredis we use; a structural type so any ioredis 5/6 instance fits. */
+export type IoredisLike = Pick<Redis, "call" | "multi" | "pipeline" | "duplicate" | "quit"> & {
+  status?: string;
+};
+
+export interface IoredisAdapterOptions {
+  /** Quit the main connection on `close()` (true when we created it, e.g. from a URL). */
+  ownsConnection?: boolean;
+}
+
+export function isIoredis(value: unknown): value is IoredisLike {
+  const v = value as Record<string, unknown> | null;
+  return (
+    !!v &&
+    typeof v.call === "function" &&
+    typeof v.duplicate === "function" &&
+    typeof v.pipeline === "function" &&
+    typeof v.status === "string"
+  );
+}
+
+export function fromIoredis(
+  redis: IoredisLike,
+  options: IoredisAdapterOptions = {},
+): BlockingRedisClient {
+  const lanes = new Map<string, IoredisLike>();
+  const toArgs = (command: RedisCommand): [string, ...RedisArg[]] => [
+    command[0],
+    ...command.slice(1),
+  ];
+
+  async function call(command: RedisCommand): Promise<RedisReply> {
+    const [name, ...args] = toArgs(command);
+    try {
+      return (await redis.call(name, ...args)) as RedisReply;
+    } catch (err) {
+      throw wrap(err, name);
+    }
+  }
+
+  async function batch(
+    kind: "multi" | "pipeline",
+    commands: readonly RedisCommand[],
+  ): Promise<RedisReply[]> {
+    if (commands.length === 0) return [];
+    const list = commands.map((c) => toArgs(c).map(String));
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await redis[kind](list).exec();
+    } catch (err) {
+      throw wrap(err, kind);
+    }
+    // A null result means the transaction was aborted (WATCH); we never WATCH, so treat as error.
+    if (!results) throw new RedisReplyError(`${kind} was aborted`, kind);
+    const replies: RedisReply[] = [];
+    for (const [i, [err, reply]] of results.entries()) {
+      if (err) throw wrap(err, commands[i]?.[0]);
+      replies.push(reply as RedisReply);
+    }
+    return replies;
+  }
+
+  async function evalScript(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+  ): Promise<RedisReply> {
+    try {
+      return await call(["evalsha", script.sha1, keys.length, ...keys, ...args]);
+    } catch (err) {
+      if (!isNoScriptError(err)) throw err;
+      return call(["eval", script.lua, keys.length, ...keys, ...args]);
+    }
+  }
+
+  async function blocking(command: RedisCommand, lane = "default"): Promise<RedisReply> {
+    let conn = lanes.get(lane);
+    if (!conn) {
+      conn = redis.duplicate() as IoredisLike;
+      lanes.set(lane, conn);
+    }
+    const [name, ...args] = toArgs(command);
+    try {
+      return (await conn.call(name, ...args)) as RedisReply;
+    } catch (err) {
+      throw wrap(err, name);
+    }
+  }
+
+  async function close(): Promise<void> {
+    const conns = [...lanes.values()];
+    lanes.clear();
+    // disconnect() rather than quit(): a blocked BLMOVE would otherwise hold quit() until it times out.
+    await Promise.all(conns.map((c) => (c as unknown as { disconnect(): void }).disconnect()));
+    if (options.ownsConnection) await redis.quit().catch(() => undefined);
+  }
+
+  return {
+    call,
+    multi: (c) => batch("multi", c),
+    pipeline: (c) => batch("pipeline", c),
+    evalScript,
+    blocking,
+    close,
+  };
+}
+
+function wrap(err: unknown, command?: string): Error {
+  if (err instanceof RedisReplyError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  // ioredis prefixes EXEC failures with "EXECABORT"; keep Redis's own text either way.
+  return new RedisReplyError(message, command);
+}

@@ -1,0 +1,20 @@
+// Build: one entry per public subpath. `scripts/check-exports.ts` fails the build when these
+// entries and package.json's `exports` map differ.
+import { defineConfig } from "tsup";
+
+export const entries: Record<string, string> = {
+  index: "src/index.ts",
+};
+
+export default defineConfig({
+  entry: entries,
+  format: ["esm"],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: "es2022",
+  platform: "neutral",
+  splitting: true,
+  treeshake: true,
+  external: ["ioredis", "@upstash/redis", "hono", "valibot", "tsx", /^node:/],
+});
