@@ -35,13 +35,24 @@ export interface RedisServerOptions {
   extraArgs?: string[];
 }
 
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(
+  options: RedisServerOptions = {},
+): Promise<RedisServerHandle> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "edgekiq-redis-"));
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-    "--appendonly", options.appendonly ? "yes" : "no",
-    "--databases", String(options.databases ?? 16),
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    options.appendonly ? "yes" : "no",
+    "--databases",
+    String(options.databases ?? 16),
     ...(options.extraArgs ?? []),
   ];
   const handle: RedisServerHandle = {
@@ -72,7 +83,10 @@ async function launch(args: string[], port: number): Promise<ChildProcess> {
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server on ${port} did not start:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server on ${port} did not start:\n${output}`)),
+      10_000,
+    );
     child.on("error", (err) => {
       clearTimeout(timer);
       reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`));

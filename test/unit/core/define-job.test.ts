@@ -9,7 +9,10 @@ describe("defineJob", () => {
     name: "SendEmail",
     queue: "mail",
     retry: 3,
-    args: v.tuple([v.pipe(v.string(), v.email()), v.object({ subject: v.string(), count: v.number() })]),
+    args: v.tuple([
+      v.pipe(v.string(), v.email()),
+      v.object({ subject: v.string(), count: v.number() }),
+    ]),
   });
 
   it("keeps the name and Sidekiq options, not the schema", () => {
@@ -23,11 +26,15 @@ describe("defineJob", () => {
   });
 
   it("lists every issue with its path", async () => {
-    const err = await SendEmail.validate(["not-an-email", { subject: 1, count: "x" }]).catch((e) => e);
+    const err = await SendEmail.validate(["not-an-email", { subject: 1, count: "x" }]).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(JobValidationError);
     const paths = (err as JobValidationError).issues.map((i) => i.path);
     expect(paths).toEqual(["args[0]", "args[1].subject", "args[1].count"]);
-    expect(err.message).toMatch(/^Invalid arguments for job "SendEmail": args\[0\]: .*; args\[1\]\.subject: /);
+    expect(err.message).toMatch(
+      /^Invalid arguments for job "SendEmail": args\[0\]: .*; args\[1\]\.subject: /,
+    );
   });
 
   it("returns the schema's output for valid args", async () => {

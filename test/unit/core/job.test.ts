@@ -13,7 +13,16 @@ describe("newJid", () => {
 describe("assertJsonArgs", () => {
   it("accepts JSON-native values, nested", () => {
     expect(() =>
-      assertJsonArgs("HardJob", [1, "two", null, true, 2.5, [1, [2]], { a: { b: [null] } }, Object.create(null)]),
+      assertJsonArgs("HardJob", [
+        1,
+        "two",
+        null,
+        true,
+        2.5,
+        [1, [2]],
+        { a: { b: [null] } },
+        Object.create(null),
+      ]),
     ).not.toThrow();
   });
 

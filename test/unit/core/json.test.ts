@@ -5,8 +5,16 @@ import { RawJsonObject } from "../../../src/core/raw-json";
 
 describe("dumpJob", () => {
   it("writes whole-second timestamps with a fractional part, as Ruby floats", () => {
-    const json = dumpJob({ class: "A", args: [], jid: "j", created_at: 1795917297, enqueued_at: 1795917297.5 });
-    expect(json).toBe('{"class":"A","args":[],"jid":"j","created_at":1795917297.0,"enqueued_at":1795917297.5}');
+    const json = dumpJob({
+      class: "A",
+      args: [],
+      jid: "j",
+      created_at: 1795917297,
+      enqueued_at: 1795917297.5,
+    });
+    expect(json).toBe(
+      '{"class":"A","args":[],"jid":"j","created_at":1795917297.0,"enqueued_at":1795917297.5}',
+    );
   });
 
   it("writes millisecond timestamps as integers (Sidekiq 8)", () => {
@@ -14,7 +22,9 @@ describe("dumpJob", () => {
   });
 
   it("keeps key order, UTF-8 raw and slashes unescaped, skips undefined", () => {
-    expect(dumpJob({ b: "é/ü\n", a: [1, { "2": 1 }], c: undefined })).toBe('{"b":"é/ü\\n","a":[1,{"2":1}]}');
+    expect(dumpJob({ b: "é/ü\n", a: [1, { "2": 1 }], c: undefined })).toBe(
+      '{"b":"é/ü\\n","a":[1,{"2":1}]}',
+    );
   });
 });
 
@@ -42,14 +52,19 @@ describe("RawJsonObject", () => {
   });
 
   it("changes only the fields it is told to; big integers, 3.0 and key order survive", () => {
-    const obj = RawJsonObject.parse(ruby).set("retry_count", 0).set("queue", "low").delete("nested");
+    const obj = RawJsonObject.parse(ruby)
+      .set("retry_count", 0)
+      .set("queue", "low")
+      .delete("nested");
     const out = obj.toString();
     expect(out).toContain('"args":[12345678901234567890,3.0,{"2":"b","1":"a"},');
     expect(out).toContain('"queue":"low"');
     expect(out).toContain('"created_at":1795917170.0');
     expect(out.endsWith(',"retry_count":0}')).toBe(true);
     expect(out).not.toContain("nested");
-    expect(obj.getRaw("args")).toBe('[12345678901234567890,3.0,{"2":"b","1":"a"},"\\u00e9 \\"q\\" ,}]"]');
+    expect(obj.getRaw("args")).toBe(
+      '[12345678901234567890,3.0,{"2":"b","1":"a"},"\\u00e9 \\"q\\" ,}]"]',
+    );
   });
 
   it("handles whitespace, empty objects and refuses non-objects", () => {
