@@ -1,0 +1,14 @@
+/**
+ * @module edgekiq/api — Sidekiq::API for TypeScript: read and act on the same Redis data as Ruby's
+ * `Sidekiq::API` (queues, scheduled/retry/dead sets, processes, running jobs, stats), over any
+ * `RedisClient` (TCP or REST). Never imported by the worker.
+ */
+export { decodeBacktrace, encodeBacktrace } from "./backtrace";
+export { type ApiContext, type ApiOptions, toContext } from "./context";
+export { JobRecord } from "./job-record";
+export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
+export { Process, type ProcessInfo, ProcessSet, signalProcess } from "./process-set";
+export { type Page, Queue, QueueJob } from "./queue";
+export { requeuedPayload } from "./requeue";
+export { Stats, type StatsHistory, type StatsSnapshot } from "./stats";
+export { type Work, WorkSet } from "./work-set";

@@ -1,0 +1,155 @@
+/**
+ * A queue (Sidekiq's `Queue` and its `JobRecord#delete`): the `queue:<q>` list, newest job at the
+ * left (LPUSH) and the next to run at the right (BRPOP).
+ *
+ * 1. `Queue.all`: the names in `queues`, sorted.
+ * 2. size, latency (seconds the oldest job has waited), paging, `findJob(jid)` (O(n), as Sidekiq).
+ * 3. `QueueJob#delete`: `LREM queue:<q> 1 <exact stored string>`; `clear`: UNLINK + SREM in MULTI.
+ */
+import {
+  type ApiContext,
+  type ApiOptions,
+  replyNumber,
+  replyString,
+  replyStrings,
+  scanSet,
+  toContext,
+} from "./context";
+import { JobRecord } from "./job-record";
+
+export interface Page<T> {
+  /** 1-based page number actually served. */
+  page: number;
+  /** Total number of items in the list or set. */
+  total: number;
+  items: T[];
+}
+
+export class QueueJob extends JobRecord {
+  constructor(
+    value: string,
+    readonly queueName: string,
+    /** Position in the list when it was read (0 = newest); a hint for finding it again. */
+    readonly index: number,
+    readonly ctx: ApiContext,
+  ) {
+    super(value);
+  }
+
+  /** Removes this exact job from its queue; false if it was no longer there. */
+  async delete(): Promise<boolean> {
+    const removed = await this.ctx.redis.call([
+      "lrem",
+      this.ctx.keys.queue(this.queueName),
+      1,
+      this.value,
+    ]);
+    return replyNumber(removed) > 0;
+  }
+}
+
+export class Queue {
+  readonly ctx: ApiContext;
+
+  constructor(
+    readonly name: string = "default",
+    options: ApiOptions | ApiContext,
+  ) {
+    this.ctx = toContext(options);
+  }
+
+  /** Every known queue, by name (Sidekiq's `Queue.all`). */
+  static async all(options: ApiOptions | ApiContext): Promise<Queue[]> {
+    const ctx = toContext(options);
+    const names = await scanSet(ctx, ctx.keys.queues);
+    return names.map((n) => new Queue(n, ctx));
+  }
+
+  get #key(): string {
+    return this.ctx.keys.queue(this.name);
+  }
+
+  async size(): Promise<number> {
+    return replyNumber(await this.ctx.redis.call(["llen", this.#key]));
+  }
+
+  /** Seconds the oldest job has been waiting; 0 for an empty queue. */
+  async latency(nowMs: number = Date.now()): Promise<number> {
+    const oldest = replyString(await this.ctx.redis.call(["lindex", this.#key, -1]));
+    return oldest === null ? 0 : new JobRecord(oldest).latency(nowMs);
+  }
+
+  /**
+   * One page of jobs, `count` per page. Newest first by default (the web UI's order);
+   * `oldestFirst` starts with the next job to run.
+   */
+  async page(
+    page = 1,
+    count = 25,
+    options: { oldestFirst?: boolean } = {},
+  ): Promise<Page<QueueJob>> {
+    const current = Math.max(1, Math.floor(page) || 1);
+    const start = (current - 1) * count;
+    const end = start + count - 1;
+    const range: [number, number] = options.oldestFirst ? [-end - 1, -start - 1] : [start, end];
+    const [total, items] = await this.ctx.redis.multi([
+      ["llen", this.#key],
+      ["lrange", this.#key, range[0], range[1]],
+    ]);
+    const size = replyNumber(total);
+    let values = replyStrings(items);
+    let indexes = values.map((_, i) => start + i);
+    if (options.oldestFirst) {
+      values = values.reverse();
+      indexes = values.map((_, i) => size - 1 - start - i);
+    }
+    return {
+      page: current,
+      total: size,
+      items: values.map((v, i) => new QueueJob(v, this.name, indexes[i]!, this.ctx)),
+    };
+  }
+
+  /** Every job, newest first, read 100 at a time. */
+  async *jobs(): AsyncGenerator<QueueJob> {
+    const pageSize = 100;
+    for (let start = 0; ; start += pageSize) {
+      const values = replyStrings(
+        await this.ctx.redis.call(["lrange", this.#key, start, start + pageSize - 1]),
+      );
+      for (const [i, v] of values.entries()) yield new QueueJob(v, this.name, start + i, this.ctx);
+      if (values.length < pageSize) return;
+    }
+  }
+
+  /** The job with this jid, or undefined. O(n), like Sidekiq's. */
+  async findJob(jid: string): Promise<QueueJob | undefined> {
+    for await (const job of this.jobs()) {
+      if (job.value.includes(jid) && job.jid === jid) return job;
+    }
+    return undefined;
+  }
+
+  /**
+   * The job with this jid, looking first at `index` (where a page showed it), then everywhere.
+   * Lets the dashboard address a job by jid without posting its whole payload back.
+   */
+  async findJobNear(jid: string, index: number): Promise<QueueJob | undefined> {
+    if (Number.isInteger(index) && index >= 0) {
+      const value = replyString(await this.ctx.redis.call(["lindex", this.#key, index]));
+      if (value !== null) {
+        const job = new QueueJob(value, this.name, index, this.ctx);
+        if (job.jid === jid) return job;
+      }
+    }
+    return this.findJob(jid);
+  }
+
+  /** Deletes the queue and forgets its name (Sidekiq's `Queue#clear`). */
+  async clear(): Promise<void> {
+    await this.ctx.redis.multi([
+      ["unlink", this.#key],
+      ["srem", this.ctx.keys.queues, this.name],
+    ]);
+  }
+}
