@@ -4,6 +4,7 @@ import { defineConfig } from "tsup";
 
 export const entries: Record<string, string> = {
   index: "src/index.ts",
+  worker: "src/worker/index.ts",
   api: "src/api/index.ts",
 };
 

@@ -1,0 +1,138 @@
+/**
+ * The heartbeat (Sidekiq's `launcher.rb` ❤, wire spec §7.1), so Sidekiq's Web UI and Ruby's API
+ * see this process: the `processes` set, the process hash (info, busy, beat, quiet, rtt_us, rss)
+ * with a 60 s TTL, the work hash of running jobs (`<id>:work` for Sidekiq 7 readers, `<id>:workers`
+ * for 6.4), and the processed/failed counters, flushed here rather than per job. The reply of
+ * `RPOP <id>-signals` carries remote quiet/stop/dump requests.
+ */
+import { formatFloat } from "../core/clock";
+import { type Keys, PROCESS_TTL_SECONDS, STATS_TTL_SECONDS, statDate } from "../core/keys";
+import type { RedisClient, RedisCommand } from "../redis/types";
+
+export interface RunningJob {
+  readonly queue: string;
+  /** The exact job string. */
+  readonly payload: string;
+  /** Epoch seconds (integer) when it started. */
+  readonly run_at: number;
+}
+
+export interface HeartbeatSource {
+  identity: string;
+  info: string;
+  sidekiqVersion: 6 | 7;
+  running: ReadonlyMap<string, RunningJob>;
+  quiet(): boolean;
+  rssKb(): number;
+  /** Takes and resets the counters since the last beat. */
+  takeStats(): { processed: number; failed: number };
+  /** Puts counters back after a failed beat, so they are sent with the next one. */
+  restoreStats(stats: { processed: number; failed: number }): void;
+}
+
+export interface BeatResult {
+  /** The remote signal popped from `<id>-signals`, if any. */
+  signal: string | null;
+  /** True when the process hash did not exist before (first beat, or back after an outage). */
+  firstBeat: boolean;
+}
+
+export async function beat(
+  redis: RedisClient,
+  keys: Keys,
+  src: HeartbeatSource,
+  nowMs = Date.now(),
+): Promise<BeatResult> {
+  const stats = src.takeStats();
+  try {
+    const workKey = src.sidekiqVersion === 6 ? keys.workers(src.identity) : keys.work(src.identity);
+    const first: RedisCommand[] = [];
+    // 6.4 always sends the counters (even 0); 7.x only non-zero ones. Both read the same keys.
+    if (src.sidekiqVersion === 6 || stats.processed > 0 || stats.failed > 0) {
+      first.push(...statCommands(keys, stats, nowMs, src.sidekiqVersion === 6));
+    }
+    first.push(["unlink", workKey]);
+    if (src.running.size > 0) {
+      const fields: string[] = [];
+      for (const [tid, job] of src.running) {
+        // The payload is a JSON string inside JSON (Sidekiq #4316).
+        fields.push(
+          tid,
+          `{"queue":${JSON.stringify(job.queue)},"payload":${JSON.stringify(job.payload)},"run_at":${job.run_at}}`,
+        );
+      }
+      first.push(["hset", workKey, ...fields], ["expire", workKey, PROCESS_TTL_SECONDS]);
+    }
+    await redis.multi(first);
+  } catch (err) {
+    src.restoreStats(stats);
+    throw err;
+  }
+
+  const t0 = performance.now();
+  await redis.call(["ping"]);
+  const rttUs = Math.round((performance.now() - t0) * 1000);
+
+  const id = keys.process(src.identity);
+  const replies = await redis.multi([
+    ["sadd", keys.processes, src.identity],
+    ["exists", id],
+    [
+      "hset",
+      id,
+      "info",
+      src.info,
+      "busy",
+      src.running.size,
+      "beat",
+      formatFloat(nowMs / 1000),
+      "rtt_us",
+      rttUs,
+      "quiet",
+      String(src.quiet()),
+      "rss",
+      src.rssKb(),
+    ],
+    ["expire", id, PROCESS_TTL_SECONDS],
+    ["rpop", keys.signals(src.identity)],
+  ]);
+  return { firstBeat: replies[1] === 0, signal: (replies[4] as string | null) ?? null };
+}
+
+export function statCommands(
+  keys: Keys,
+  stats: { processed: number; failed: number },
+  nowMs: number,
+  includeZero: boolean,
+): RedisCommand[] {
+  const date = statDate(nowMs);
+  const out: RedisCommand[] = [];
+  for (const name of ["processed", "failed"] as const) {
+    const n = stats[name];
+    if (n === 0 && !includeZero) continue;
+    out.push(
+      ["incrby", keys.stat(name), n],
+      ["incrby", keys.stat(name, date), n],
+      ["expire", keys.stat(name, date), STATS_TTL_SECONDS],
+    );
+  }
+  return out;
+}
+
+/** Removes the process from Sidekiq's views at shutdown (Sidekiq's `clear_heartbeat`). */
+export async function clearHeartbeat(
+  redis: RedisClient,
+  keys: Keys,
+  src: Pick<HeartbeatSource, "identity" | "takeStats">,
+): Promise<void> {
+  const stats = src.takeStats();
+  await redis.multi([
+    ...statCommands(keys, stats, Date.now(), false),
+    ["srem", keys.processes, src.identity],
+    ["unlink", keys.work(src.identity)],
+    ["unlink", keys.workers(src.identity)],
+    // Unlike Sidekiq we also drop the process hash: its absence is what lets orphan recovery
+    // take back anything a late fetch left in our in-progress lists.
+    ["unlink", keys.process(src.identity)],
+  ]);
+}

@@ -1,0 +1,86 @@
+/**
+ * Worker options, their defaults and their checks. Every interval is configurable so tests need
+ * not wait for Sidekiq's real timings (heartbeat 5/10 s, orphan check 60 s, poll ~5 s).
+ */
+import type { TimestampUnit } from "../core/clock";
+import { ConfigError } from "../core/errors";
+import type { DeathHandler } from "./job-retry";
+import type { Logger } from "./logger";
+import type { Platform } from "./platform";
+import type { QueueSpec } from "./queues";
+import type { ErrorHandler, ServerMiddleware } from "./types";
+
+export interface WorkerOptions {
+  /**
+   * An ioredis instance (the worker adds one duplicated connection per queue for blocking
+   * fetches) or a `BlockingRedisClient`. REST clients cannot block, so they cannot run a worker.
+   */
+  redis: object;
+  /** `["critical", "default"]` (strict order) or `[["critical", 3], ["default", 1]]` (weighted). */
+  queues?: readonly QueueSpec[];
+  /** Jobs run at once. Default 10. */
+  concurrency?: number;
+  /** Seconds a stop waits for running jobs before aborting and requeueing them. Default 25. */
+  shutdownTimeout?: number;
+  platform?: Platform;
+  logger?: Logger;
+  middleware?: ServerMiddleware[];
+  /** Default per-job timeout in seconds (none by default). */
+  timeoutSeconds?: number;
+  /** Shown in the Web UI next to the process (Sidekiq's `-g`). */
+  tag?: string;
+  labels?: string[];
+  /** Which Sidekiq generation reads our heartbeat: 6 => `<id>:workers`, 5 s beat; 7 => `<id>:work`, 10 s. */
+  sidekiqVersion?: 6 | 7;
+  /** Sidekiq 6 redis-namespace prefix. */
+  namespace?: string;
+  /** How `failed_at`/`retried_at`/`enqueued_at` are written. Default "seconds". */
+  timestamps?: TimestampUnit;
+  /** Fixed average seconds between this process's scheduler polls. */
+  pollIntervalAverage?: number;
+  /** Cluster-wide target seconds between polls (Sidekiq's default 5). */
+  averageScheduledPollInterval?: number;
+  /** Retries for `retry: true` jobs. Default 25. */
+  maxRetries?: number;
+  deathHandlers?: DeathHandler[];
+  errorHandlers?: ErrorHandler[];
+  /** Put job arguments in log lines (off by default: arguments may hold secrets). */
+  logArgs?: boolean;
+  /** Seconds between heartbeats; default 5 (sidekiqVersion 6) or 10 (7). */
+  heartbeatInterval?: number;
+  /** Seconds between orphan checks (in-progress lists of dead processes). Default 60. */
+  orphanCheckInterval?: number;
+  /** Stop on TERM/INT, quiet on TSTP, dump on TTIN through the platform. Default true. */
+  handleSignals?: boolean;
+  /** Run the scheduled/retry poller in this process. Default true. */
+  scheduler?: boolean;
+}
+
+export function checkOptions(o: WorkerOptions): void {
+  const positive = (name: string, v: number | undefined, integer = false) => {
+    if (v === undefined) return;
+    if (typeof v !== "number" || !(v > 0) || (integer && !Number.isInteger(v))) {
+      throw new ConfigError(
+        `Worker: ${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`,
+      );
+    }
+  };
+  positive("concurrency", o.concurrency, true);
+  positive("timeoutSeconds", o.timeoutSeconds);
+  positive("pollIntervalAverage", o.pollIntervalAverage);
+  positive("averageScheduledPollInterval", o.averageScheduledPollInterval);
+  positive("heartbeatInterval", o.heartbeatInterval);
+  positive("orphanCheckInterval", o.orphanCheckInterval);
+  if (o.shutdownTimeout !== undefined && !(o.shutdownTimeout >= 0)) {
+    throw new ConfigError(`Worker: shutdownTimeout must be >= 0 seconds, got ${o.shutdownTimeout}`);
+  }
+  if (o.maxRetries !== undefined && !(Number.isInteger(o.maxRetries) && o.maxRetries >= 0)) {
+    throw new ConfigError(`Worker: maxRetries must be a non-negative integer, got ${o.maxRetries}`);
+  }
+  if (o.sidekiqVersion !== undefined && o.sidekiqVersion !== 6 && o.sidekiqVersion !== 7) {
+    throw new ConfigError(`Worker: sidekiqVersion must be 6 or 7, got ${o.sidekiqVersion}`);
+  }
+  if (o.timestamps !== undefined && o.timestamps !== "seconds" && o.timestamps !== "milliseconds") {
+    throw new ConfigError(`Worker: timestamps must be "seconds" or "milliseconds"`);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Runtime facts the engine needs and cannot get from Web APIs alone: hostname, pid, memory and
+ * OS signals (Sidekiq's `MEMORY_GRABBER` and `cli.rb` traps). Each runtime entry (runtimes/node,
+ * bun, deno) implements this in one small file; the engine falls back to `webPlatform` when none
+ * is given, so it also runs where there is no process at all.
+ */
+
+/** The signals Sidekiq gives meaning to: TERM/INT stop, TSTP quiets, TTIN dumps running jobs. */
+export type SignalName = "TERM" | "INT" | "TSTP" | "TTIN";
+
+export interface Platform {
+  /** Host name for the process identity and the Web UI (Sidekiq: `ENV["DYNO"] || gethostname`). */
+  hostname(): string;
+  readonly pid: number;
+  /** Resident set size in KB, as the `rss` heartbeat field; 0 if unknown. */
+  rssKb(): number;
+  /** Calls `fn` when the process receives `name`; returns a function that unsubscribes. */
+  onSignal(name: SignalName, fn: () => void): () => void;
+}
+
+/** Web-API-only fallback: no signals, no RSS, a hostname from `location` if there is one. */
+export const webPlatform: Platform = {
+  hostname() {
+    const loc = (globalThis as { location?: { hostname?: string } }).location;
+    return loc?.hostname || "localhost";
+  },
+  pid: 0,
+  rssKb() {
+    const mem = (performance as unknown as { memory?: { usedJSHeapSize?: number } }).memory;
+    return mem?.usedJSHeapSize ? Math.round(mem.usedJSHeapSize / 1024) : 0;
+  },
+  onSignal() {
+    return () => undefined;
+  },
+};

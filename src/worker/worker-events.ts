@@ -1,0 +1,45 @@
+/**
+ * The worker's events, typed, with no Node EventEmitter (the engine runs on the edge too).
+ * `on` returns an unsubscribe function; a listener that throws never breaks the worker.
+ */
+import type { ErrorContext } from "./types";
+
+export interface WorkerEventMap {
+  started: undefined;
+  /** A local or remote (Redis `<identity>-signals`) signal; TERM/INT lead to a stop. */
+  signal: { name: string; remote: boolean };
+  quiet: undefined;
+  stopping: undefined;
+  stopped: undefined;
+  /** TTIN: the running jobs. */
+  dump: { tid: string; queue: string; payload: string; run_at: number }[];
+  error: { error: Error; context: ErrorContext };
+}
+
+type Listener<T> = (event: T) => void;
+
+export class WorkerEvents {
+  readonly #listeners = new Map<keyof WorkerEventMap, Set<Listener<any>>>();
+
+  on<K extends keyof WorkerEventMap>(name: K, fn: Listener<WorkerEventMap[K]>): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  protected emit<K extends keyof WorkerEventMap>(name: K, event: WorkerEventMap[K]): void {
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    for (const fn of set) {
+      try {
+        fn(event);
+      } catch {
+        // A listener's bug must not stop the worker.
+      }
+    }
+  }
+}

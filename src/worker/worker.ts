@@ -1,0 +1,546 @@
+/**
+ * The Worker (Sidekiq's launcher + manager): owns the fetch loop, the job slots, the heartbeat,
+ * the scheduler, orphan checks, signals and the shutdown sequence.
+ *
+ * 1. start: first heartbeat (our process hash must exist before our in-progress lists do, or
+ *    another worker's orphan check would take them), register the lists, recover orphans, then
+ *    run the loops.
+ * 2. Fetch loop: fill free slots with one batch call; when nothing is there, block on every
+ *    queue (one connection each) and wake on the first job.
+ * 3. quiet: stop fetching and polling, hand unstarted jobs back, keep beating ("quiet": "true").
+ * 4. stop: quiet, wait up to shutdownTimeout, then abort `ctx.signal`, write the pending acks,
+ *    remove the process from `processes` and put everything left in our in-progress lists back
+ *    at the front of its queue ("it is worse to lose a job than to run it twice").
+ */
+import type { TimestampUnit } from "../core/clock";
+import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
+import { isJobDefinition } from "../core/define-job";
+import { ConfigError, coerceError } from "../core/errors";
+import { Keys } from "../core/keys";
+import { isRedisClient } from "../core/redis-input";
+import { fromIoredis, isIoredis } from "../redis/tcp";
+import type { BlockingRedisClient } from "../redis/types";
+import { AckBatcher, sleep } from "./ack-batcher";
+import { ShutdownError } from "./errors";
+import { type FetchedJob, ReliableFetch, recoverOrphanLists } from "./fetch";
+import { beat, clearHeartbeat, type RunningJob } from "./heartbeat";
+import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
+import { consoleLogger, type Logger } from "./logger";
+import { checkOptions, type WorkerOptions } from "./options";
+import { type Platform, type SignalName, webPlatform } from "./platform";
+import { Processor, type ProcessorHost } from "./processor";
+import { parseQueues, type QueueConfig } from "./queues";
+import { enqueueDueJobs, initialWait, randomPollInterval } from "./scheduled";
+import type {
+  ErrorContext,
+  ErrorHandler,
+  JobHandler,
+  RegisterOptions,
+  Registration,
+  ServerMiddleware,
+} from "./types";
+import { WorkerEvents } from "./worker-events";
+
+export type WorkerState = "new" | "running" | "quiet" | "stopping" | "stopped";
+
+export class Worker extends WorkerEvents {
+  readonly identity: string;
+  readonly keys: Keys;
+  readonly concurrency: number;
+  readonly queueConfig: QueueConfig;
+  readonly logger: Logger;
+  readonly platform: Platform;
+  /** Resolves once the worker has fully stopped (after `stop()`, a signal or a remote TERM). */
+  readonly stopped: Promise<void>;
+
+  readonly #o: WorkerOptions;
+  readonly #redis: BlockingRedisClient;
+  readonly #ownsAdapter: boolean;
+  readonly #registry = new Map<string, Registration>();
+  readonly #running = new Map<string, RunningJob>();
+  readonly #buffer: FetchedJob[] = [];
+  readonly #acks: AckBatcher;
+  readonly #fetch: ReliableFetch;
+  readonly #processor: Processor;
+  readonly #shutdown = new AbortController();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #state: WorkerState = "new";
+  #busy = 0;
+  #processed = 0;
+  #failed = 0;
+  #abandoned = false;
+  #lanes: (Promise<void> | undefined)[] = [];
+  #wakeResolve: (() => void) | undefined;
+  #wakePending = false;
+  #idleWaiters: (() => void)[] = [];
+  #fetchLoop: Promise<void> | undefined;
+  #beating: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #resolveStopped!: () => void;
+  #info = "";
+  #fetchDown = false;
+
+  constructor(options: WorkerOptions) {
+    super();
+    checkOptions(options);
+    this.#o = options;
+    const input = options.redis;
+    if (isRedisClient(input) && typeof (input as BlockingRedisClient).blocking === "function") {
+      this.#redis = input as BlockingRedisClient;
+      this.#ownsAdapter = false;
+    } else if (isIoredis(input)) {
+      this.#redis = fromIoredis(input);
+      this.#ownsAdapter = true;
+    } else {
+      throw new ConfigError(
+        "Worker: `redis` must be an ioredis instance or a BlockingRedisClient " +
+          "(a worker needs blocking commands, which REST clients cannot send)",
+      );
+    }
+    this.keys = new Keys(options.namespace);
+    this.concurrency = options.concurrency ?? 10;
+    this.queueConfig = parseQueues(options.queues);
+    this.logger = options.logger ?? consoleLogger();
+    this.platform = options.platform ?? webPlatform;
+    this.identity = `${this.platform.hostname()}:${this.platform.pid}:${nonce()}`;
+    this.stopped = new Promise((resolve) => {
+      this.#resolveStopped = resolve;
+    });
+    this.#acks = new AckBatcher(this.#redis, (err) =>
+      this.#handleError(err, { context: "Error acknowledging jobs; will retry" }),
+    );
+    this.#fetch = new ReliableFetch(this.#redis, this.keys, this.identity, this.queueConfig.names);
+    const retryConfig: RetryConfig = {
+      keys: this.keys,
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      timestamps: this.timestamps,
+      sidekiqVersion: this.sidekiqVersion,
+      deathHandlers: options.deathHandlers ?? [],
+      onHookError: (err, context, job) => this.#handleError(err, { context, job }),
+    };
+    const host: ProcessorHost = {
+      keys: this.keys,
+      queues: this.queueConfig.names,
+      fetch: this.#fetch,
+      acks: this.#acks,
+      registry: this.#registry,
+      middleware: options.middleware ?? [],
+      logger: this.logger,
+      logArgs: options.logArgs ?? false,
+      timeoutSeconds: options.timeoutSeconds,
+      retryConfig,
+      running: this.#running,
+      shutdownSignal: this.#shutdown.signal,
+      abandoned: () => this.#abandoned,
+      count: (failed) => {
+        this.#processed++;
+        if (failed) this.#failed++;
+      },
+      handleError: (err, ctx) => this.#handleError(err, ctx),
+    };
+    this.#processor = new Processor(host);
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+  get sidekiqVersion(): 6 | 7 {
+    return this.#o.sidekiqVersion ?? 7;
+  }
+  get timestamps(): TimestampUnit {
+    return this.#o.timestamps ?? "seconds";
+  }
+  /** Jobs running now. */
+  get busy(): number {
+    return this.#running.size;
+  }
+  get registeredClasses(): string[] {
+    return [...this.#registry.keys()];
+  }
+  /** A snapshot of running jobs (tid → queue, payload string, run_at), e.g. for a TTIN dump. */
+  runningJobs(): { tid: string; queue: string; payload: string; run_at: number }[] {
+    return [...this.#running].map(([tid, j]) => ({ tid, ...j }));
+  }
+
+  /** Registers the handler for a job definition (args typed and schema-checked) or a class name. */
+  register<D extends JobDefinition<any, any>>(
+    job: D,
+    handler: JobHandler<JobHandlerArgs<D>>,
+    options?: RegisterOptions,
+  ): this;
+  register(className: string, handler: JobHandler<unknown[]>, options?: RegisterOptions): this;
+  register(
+    job: string | JobDefinition<any, any>,
+    handler: JobHandler<any>,
+    options: RegisterOptions = {},
+  ): this {
+    const definition = isJobDefinition(job) ? job : undefined;
+    const className = definition ? definition.name : job;
+    if (typeof className !== "string" || className === "") {
+      throw new ConfigError("register: pass a job definition or a non-empty class name");
+    }
+    if (typeof handler !== "function") {
+      throw new ConfigError(`register("${className}"): the handler must be a function`);
+    }
+    if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) {
+      throw new ConfigError(`register("${className}"): timeoutSeconds must be a positive number`);
+    }
+    this.#registry.set(className, { className, definition, handler, options });
+    return this;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new ConfigError(`Worker: cannot start when ${this.#state}`);
+    this.#state = "running";
+    if (this.#o.handleSignals ?? true) {
+      for (const name of ["TERM", "INT", "TSTP", "TTIN"] as const) {
+        this.#unsubscribe.push(this.platform.onSignal(name, () => this.#onSignal(name, false)));
+      }
+    }
+    this.#info = this.#infoJson();
+    try {
+      await this.#beat();
+      await this.#fetch.register();
+    } catch (err) {
+      this.#state = "new";
+      for (const u of this.#unsubscribe.splice(0)) u();
+      throw err;
+    }
+    this.#checkOrphans();
+    this.logger.info("Starting processing", {
+      identity: this.identity,
+      concurrency: this.concurrency,
+      queues: this.queueConfig.names,
+    });
+    this.#fetchLoop = this.#runFetchLoop();
+    this.#every(this.heartbeatInterval, () => this.#beat());
+    this.#every(this.#o.orphanCheckInterval ?? 60, () => this.#checkOrphans());
+    if (this.#o.scheduler ?? true) this.#schedulePoll(initialWait(this.#o.pollIntervalAverage));
+    this.emit("started", undefined);
+  }
+
+  get heartbeatInterval(): number {
+    return this.#o.heartbeatInterval ?? (this.sidekiqVersion === 6 ? 5 : 10);
+  }
+
+  /** Stops fetching new jobs; running jobs finish. The process stays visible as quiet. */
+  async quiet(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "quiet";
+    this.logger.info("Quieting", { identity: this.identity });
+    this.#wake();
+    await this.#fetchLoop;
+    if (this.#ownsAdapter) await this.#redis.close(); // drops the blocked fetch connections now
+    await Promise.allSettled(this.#lanes);
+    // Unstarted jobs go back to the front of their queues for other workers.
+    for (const job of this.#buffer.splice(0)) {
+      this.#acks.add(this.#fetch.requeueCommands(job.queueIndex, job.json));
+    }
+    this.emit("quiet", undefined);
+    this.#beat().catch(() => undefined);
+  }
+
+  /** Quiets, waits up to shutdownTimeout for running jobs, then requeues what is unfinished. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#state === "new") {
+      this.#state = "stopped";
+      this.#resolveStopped();
+      return;
+    }
+    await this.quiet();
+    this.#state = "stopping";
+    this.emit("stopping", undefined);
+    const timeoutMs = (this.#o.shutdownTimeout ?? 25) * 1000;
+    if (this.#busy > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.#busy > 0) {
+      this.logger.warn("Shutdown timeout reached; requeueing unfinished jobs", {
+        busy: this.#busy,
+        jids: this.runningJobs().map((j) => jidOf(j.payload)),
+      });
+      this.#shutdown.abort(new ShutdownError());
+    }
+    // From here on a finishing job writes nothing: its job is handed back below.
+    this.#abandoned = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    try {
+      await this.#acks.drain();
+      await this.#beating;
+      await clearHeartbeat(this.#redis, this.keys, this);
+      const requeued = await recoverOrphanLists(this.#redis, this.keys, this.#fetch.indexMembers);
+      if (requeued > 0) this.logger.info("Requeued unfinished jobs", { count: requeued });
+    } catch (err) {
+      // The process hash expires in 60 s; orphan recovery elsewhere then requeues our jobs.
+      this.#handleError(err, { context: "Error during shutdown; jobs will be recovered later" });
+    }
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#state = "stopped";
+    this.logger.info("Bye!", { identity: this.identity });
+    this.emit("stopped", undefined);
+    this.#resolveStopped();
+  }
+
+  // --- the fetch loop ----------------------------------------------------------------------
+
+  async #runFetchLoop(): Promise<void> {
+    while (this.#state === "running") {
+      while (this.#buffer.length > 0 && this.#busy < this.concurrency) {
+        this.#startJob(this.#buffer.shift()!);
+      }
+      const free = this.concurrency - this.#busy - this.#buffer.length;
+      if (free <= 0) {
+        await this.#waitWake();
+        continue;
+      }
+      let jobs: FetchedJob[];
+      try {
+        jobs = await this.#fetch.fetchBatch(free, this.queueConfig.order());
+        if (this.#fetchDown) {
+          this.#fetchDown = false;
+          this.logger.info("Redis is online again; fetching");
+        }
+      } catch (err) {
+        if (!this.#fetchDown) {
+          this.#fetchDown = true;
+          this.logger.error("Error fetching job", { error_message: coerceError(err).message });
+          this.#handleError(err, { context: "Error fetching job" });
+        }
+        await sleep(1000);
+        continue;
+      }
+      if (jobs.length > 0) {
+        // Quiet began during the call: the jobs are ours; hand them back with the buffer.
+        if (this.#state !== "running") this.#buffer.push(...jobs);
+        else for (const job of jobs) this.#startJob(job);
+        continue;
+      }
+      this.#blockOnQueues();
+      await this.#waitWake();
+    }
+  }
+
+  #blockOnQueues(): void {
+    for (let i = 0; i < this.queueConfig.names.length; i++) {
+      if (this.#lanes[i]) continue;
+      this.#lanes[i] = this.#fetch.block(i).then(
+        (job) => {
+          if (job) this.#buffer.push(job);
+          this.#lanes[i] = undefined;
+          this.#wake();
+        },
+        async (err) => {
+          if (this.#state === "running") {
+            this.#handleError(err, { context: "Error in blocking fetch" });
+            await sleep(1000);
+          }
+          this.#lanes[i] = undefined;
+          this.#wake();
+        },
+      );
+    }
+  }
+
+  #startJob(job: FetchedJob): void {
+    this.#busy++;
+    this.#processor.run(job.queueIndex, job.json).then(this.#jobDone, this.#jobDone);
+  }
+
+  readonly #jobDone = (): void => {
+    this.#busy--;
+    if (this.#busy === 0 && this.#idleWaiters.length > 0) {
+      for (const r of this.#idleWaiters.splice(0)) r();
+    }
+    this.#wake();
+  };
+
+  #waitWake(): Promise<void> {
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#wakeResolve = resolve;
+    });
+  }
+
+  #wake(): void {
+    const resolve = this.#wakeResolve;
+    if (resolve) {
+      this.#wakeResolve = undefined;
+      resolve();
+    } else this.#wakePending = true;
+  }
+
+  // --- heartbeat, scheduler, orphans, signals ------------------------------------------------
+
+  #beat(): Promise<void> {
+    if (this.#beating) return this.#beating;
+    this.#beating = (async () => {
+      try {
+        const result = await beat(this.#redis, this.keys, {
+          identity: this.identity,
+          info: this.#info,
+          sidekiqVersion: this.sidekiqVersion,
+          running: this.#running,
+          quiet: () => this.#state !== "running",
+          rssKb: () => this.platform.rssKb(),
+          takeStats: () => this.takeStats(),
+          restoreStats: (s) => {
+            this.#processed += s.processed;
+            this.#failed += s.failed;
+          },
+        });
+        if (result.signal) this.#onSignal(result.signal as SignalName, true);
+      } catch (err) {
+        if (this.#state === "new") throw err;
+        this.#handleError(err, { context: "Heartbeat error" });
+      } finally {
+        this.#beating = undefined;
+      }
+    })();
+    return this.#beating;
+  }
+
+  /** Processed/failed counts since the last flush (used by the heartbeat and clearHeartbeat). */
+  takeStats(): { processed: number; failed: number } {
+    const stats = { processed: this.#processed, failed: this.#failed };
+    this.#processed = 0;
+    this.#failed = 0;
+    return stats;
+  }
+
+  #schedulePoll(seconds: number): void {
+    this.#after(seconds, async () => {
+      if (this.#state !== "running") return;
+      try {
+        await enqueueDueJobs(
+          this.#redis,
+          this.keys,
+          this.timestamps,
+          () => this.#state !== "running",
+        );
+      } catch (err) {
+        this.#handleError(err, { context: "Error moving scheduled jobs" });
+      }
+      if (this.#state !== "running") return;
+      let processCount = 1;
+      if (this.#o.pollIntervalAverage === undefined) {
+        processCount = Number(
+          await this.#redis.call(["scard", this.keys.processes]).catch(() => 1),
+        );
+      }
+      this.#schedulePoll(
+        randomPollInterval(processCount, {
+          pollIntervalAverage: this.#o.pollIntervalAverage,
+          averageScheduledPollInterval: this.#o.averageScheduledPollInterval ?? 5,
+        }),
+      );
+    });
+  }
+
+  #checkOrphans(): void {
+    recoverOrphanLists(this.#redis, this.keys).then(
+      (n) => {
+        if (n > 0) this.logger.warn("Recovered orphaned jobs of a dead process", { count: n });
+      },
+      (err) => this.#handleError(err, { context: "Error recovering orphaned jobs" }),
+    );
+  }
+
+  #onSignal(name: SignalName | string, remote: boolean): void {
+    this.logger.info(`Got ${name} signal`, { remote });
+    this.emit("signal", { name, remote });
+    if (name === "TSTP") void this.quiet();
+    else if (name === "TERM" || name === "INT") void this.stop();
+    else if (name === "TTIN") {
+      const jobs = this.runningJobs();
+      for (const j of jobs)
+        this.logger.warn("Running job", {
+          tid: j.tid,
+          queue: j.queue,
+          jid: jidOf(j.payload),
+          run_at: j.run_at,
+        });
+      this.emit("dump", jobs);
+    }
+  }
+
+  #every(seconds: number, fn: () => unknown): void {
+    this.#after(seconds, async () => {
+      await fn();
+      if (this.#state === "running" || this.#state === "quiet") this.#every(seconds, fn);
+    });
+  }
+
+  #after(seconds: number, fn: () => unknown): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      Promise.resolve(fn()).catch((err) => this.#handleError(err, { context: "Timer error" }));
+    }, seconds * 1000);
+    this.#timers.add(t);
+  }
+
+  #handleError(error: unknown, context: ErrorContext): void {
+    const err = coerceError(error);
+    const handlers: ErrorHandler[] = this.#o.errorHandlers ?? [];
+    if (handlers.length === 0 && context.context !== "Job raised exception") {
+      this.logger.error(context.context, { error_class: err.name, error_message: err.message });
+    }
+    for (const h of handlers) {
+      try {
+        h(err, context);
+      } catch (inner) {
+        this.logger.error("Error handler raised", { error_message: coerceError(inner).message });
+      }
+    }
+    this.emit("error", { error: err, context });
+  }
+
+  #infoJson(): string {
+    const o = this.#o;
+    const info: Record<string, unknown> = {
+      hostname: this.platform.hostname(),
+      started_at: Date.now() / 1000,
+      pid: this.platform.pid,
+      tag: o.tag ?? "",
+      concurrency: this.concurrency,
+      queues: this.queueConfig.names,
+    };
+    if (this.sidekiqVersion === 7) info.weights = [{ ...this.queueConfig.weights }];
+    info.labels = o.labels ?? [];
+    info.identity = this.identity;
+    if (this.sidekiqVersion === 7) {
+      info.version = "edgekiq";
+      info.embedded = false;
+    }
+    return JSON.stringify(info);
+  }
+}
+
+export type { ServerMiddleware };
+
+function nonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+function jidOf(payload: string): string | undefined {
+  return /"jid":"([^"]*)"/.exec(payload)?.[1];
+}
