@@ -132,7 +132,10 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
       }
       if (custom === "discard") return { outcome: { kind: "discarded" }, commands: [] };
       if (custom === "kill") exhausted = true;
-      else if (typeof custom === "number" && custom > 0) delay = Math.floor(custom) + jitter;
+      // Ruby: `retry_in(...).to_i`, used only when > 0.
+      else if (typeof custom === "number" && Math.trunc(custom) > 0) {
+        delay = Math.trunc(custom) + jitter;
+      }
     }
     if (!exhausted) {
       const at = nowMs / 1000 + delay;
