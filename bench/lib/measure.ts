@@ -1,0 +1,201 @@
+/**
+ * The three measurements, the same for every system (the method of the peer figures):
+ * 1. drain: FLUSHDB, pre-push `jobs` with the system's bulk push, start ONE worker process, wait
+ *    for its report (rate from first job start to last job end, measured inside the worker),
+ *    sample its RSS every 100 ms meanwhile, stop it, check nothing is left and the count is right;
+ * 2. enqueue: FLUSHDB, run the producer (bulk or one at a time, TCP or REST), check the count;
+ * 3. latency: FLUSHDB, start the worker at concurrency 10, let it idle, push at a steady rate
+ *    with enqueue times, take p50/p99 of start minus enqueue as the worker computed them.
+ */
+import type { Redis } from "ioredis";
+import type { BenchContext, ChildSpec, SystemAdapter, Transport } from "../systems/types";
+import type { BenchOptions } from "./args";
+import { type Child, sampleRss, startChild } from "./children";
+import {
+  DONE_KEY,
+  type ProducerMode,
+  type ProducerReport,
+  READY_KEY,
+  type WorkerReport,
+} from "./protocol";
+
+export interface Harness {
+  ctx: BenchContext;
+  opts: BenchOptions;
+  /** Commands (FLUSHDB, counts). */
+  admin: Redis;
+  /** A second connection for BLPOP on the control keys. */
+  blocker: Redis;
+}
+
+export interface DrainResult {
+  rate: number;
+  rssMb: number;
+  report: WorkerReport;
+}
+
+export async function measureDrain(
+  h: Harness,
+  system: SystemAdapter,
+  concurrency: number,
+): Promise<DrainResult> {
+  const jobs = h.opts.jobs;
+  await h.admin.flushdb();
+  await produce(h, system, "tcp", "bulk", jobs);
+  await expectPending(h, system, jobs, "after pre-push");
+
+  const worker = spawn(h, system.name, system.worker(h.ctx, concurrency), {
+    BENCH_CONCURRENCY: String(concurrency),
+    BENCH_EXPECTED: String(jobs),
+    BENCH_MODE: "drain",
+  });
+  const rss = sampleRss(worker.pid);
+  try {
+    const report = await waitForReport(h, worker, DONE_KEY, drainTimeoutMs(jobs));
+    const rssMb = rss.stop();
+    await stopWorker(worker);
+    const workerReport = JSON.parse(report) as WorkerReport;
+    if (workerReport.count !== jobs) {
+      throw new Error(`${system.name} worker counted ${workerReport.count} jobs, not ${jobs}`);
+    }
+    await expectPending(h, system, 0, "after draining");
+    return { rate: workerReport.rate, rssMb, report: workerReport };
+  } finally {
+    rss.stop();
+    await worker.stop();
+  }
+}
+
+export async function measureEnqueue(
+  h: Harness,
+  system: SystemAdapter,
+  mode: "one" | "bulk",
+  transport: Transport,
+): Promise<ProducerReport> {
+  const jobs = mode === "one" ? h.opts.oneJobs : h.opts.jobs;
+  await h.admin.flushdb();
+  const report = await produce(h, system, transport, mode, jobs);
+  await expectPending(h, system, jobs, "after enqueueing");
+  return report;
+}
+
+export async function measureLatency(
+  h: Harness,
+  system: SystemAdapter,
+): Promise<NonNullable<WorkerReport["latency"]>> {
+  const jobs = h.opts.latencyJobs;
+  const concurrency = h.opts.latencyConcurrency;
+  await h.admin.flushdb();
+  const worker = spawn(h, system.name, system.worker(h.ctx, concurrency), {
+    BENCH_CONCURRENCY: String(concurrency),
+    BENCH_EXPECTED: String(jobs),
+    BENCH_MODE: "latency",
+  });
+  try {
+    await waitForReport(h, worker, READY_KEY, 60_000);
+    // "An idle, running worker": let start-up work (first heartbeat, recovery) settle.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await produce(h, system, "tcp", "latency", jobs);
+    const report = JSON.parse(await waitForReport(h, worker, DONE_KEY, 60_000)) as WorkerReport;
+    await stopWorker(worker);
+    if (!report.latency) throw new Error(`${system.name} worker reported no latency`);
+    if (report.count !== jobs) {
+      throw new Error(`${system.name} worker counted ${report.count} jobs, not ${jobs}`);
+    }
+    return report.latency;
+  } finally {
+    await worker.stop();
+  }
+}
+
+function spawn(h: Harness, name: string, spec: ChildSpec, env: Record<string, string>): Child {
+  const full = { REDIS_URL: h.ctx.redisUrl, ...spec.env, ...env };
+  return startChild(name, spec.command, spec.args, full, spec.cwd);
+}
+
+/** Runs a producer child to completion and returns its report. */
+async function produce(
+  h: Harness,
+  system: SystemAdapter,
+  transport: Transport,
+  mode: ProducerMode,
+  jobs: number,
+): Promise<ProducerReport> {
+  const child = spawn(h, `${system.name} producer`, system.producer(h.ctx, transport), {
+    BENCH_MODE: mode,
+    BENCH_JOBS: String(jobs),
+    BENCH_BATCH: String(h.opts.batch),
+    BENCH_RATE: String(h.opts.latencyRate),
+  });
+  const timer = setTimeout(() => void child.stop(1_000), drainTimeoutMs(jobs));
+  const code = await child.exited;
+  clearTimeout(timer);
+  const line = /BENCH_RESULT (.*)/.exec(child.output())?.[1];
+  if (code !== 0 || !line) {
+    throw new Error(
+      `${system.name} producer (${mode}, ${transport}) exited with ${code}: ${firstError(child.output())}\n${tail(child.output())}`,
+    );
+  }
+  return JSON.parse(line) as ProducerReport;
+}
+
+/** BLPOPs a control key, failing early if the worker dies and after `timeoutMs` otherwise. */
+async function waitForReport(
+  h: Harness,
+  worker: Child,
+  key: string,
+  timeoutMs: number,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await h.blocker.blpop(key, 0.5);
+    if (reply) return reply[1];
+    if (worker.hasExited()) {
+      throw new Error(
+        `${worker.name} worker exited before reporting: ${firstError(worker.output())}\n${tail(worker.output())}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${worker.name} worker did not report ${key} within ${timeoutMs / 1000} s:\n${tail(worker.output())}`,
+      );
+    }
+  }
+}
+
+/** A graceful stop (TERM, then KILL after 15 s); a worker that cannot stop cleanly is an error. */
+async function stopWorker(worker: Child): Promise<void> {
+  const result = await worker.stop(15_000);
+  if (result !== 0 && result !== "SIGTERM") {
+    throw new Error(
+      `${worker.name} worker did not stop cleanly (${result}):\n${tail(worker.output())}`,
+    );
+  }
+}
+
+async function expectPending(
+  h: Harness,
+  system: SystemAdapter,
+  expected: number,
+  when: string,
+): Promise<void> {
+  const pending = await system.pending(h.admin);
+  if (pending !== expected) {
+    throw new Error(`${system.name}: ${pending} jobs in Redis ${when}, expected ${expected}`);
+  }
+}
+
+/** Generous: even at 1,000 jobs/s plus start-up, a run finishes well within it. */
+function drainTimeoutMs(jobs: number): number {
+  return 60_000 + jobs;
+}
+
+/** The line that names the error, for one-line notes under the table. */
+function firstError(text: string): string {
+  const lines = text.trim().split("\n");
+  return lines.find((l) => /^\s*([A-Z]\w*Error\b|error:)/i.test(l))?.trim() ?? lines.at(-1) ?? "";
+}
+
+function tail(text: string, lines = 15): string {
+  return text.trim().split("\n").slice(-lines).join("\n");
+}

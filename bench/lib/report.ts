@@ -1,0 +1,201 @@
+/**
+ * Results: the raw samples of a run, their medians (with min–max) per figure and system, the
+ * edgekiq/peer ratios, and the Markdown table printed at the end (and pasted into the docs).
+ */
+import type { BenchOptions, SystemName } from "./args";
+import type { Machine } from "./machine";
+import { type Summary, summarize } from "./stats";
+
+export interface Sample {
+  round: number;
+  system: SystemName;
+  figure: string;
+  value: number;
+}
+
+export interface Failure {
+  round: number;
+  system: SystemName;
+  figure: string;
+  error: string;
+}
+
+export interface Figure {
+  key: string;
+  label: string;
+  unit: "jobs/s" | "ms" | "MB";
+  /** Rates: higher is better; latency and memory: lower is better. */
+  higherIsBetter: boolean;
+}
+
+export interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  command: string;
+  machine: Machine;
+  options: BenchOptions;
+  systems: { name: SystemName; label: string; unavailable: Record<string, string> }[];
+  figures: Figure[];
+  samples: Sample[];
+  failures: Failure[];
+  summary: Record<string, Partial<Record<SystemName, Summary>>>;
+}
+
+const LABELS: Record<SystemName, string> = {
+  edgekiq: "edgekiq",
+  bullmq: "BullMQ",
+  sidekiq: "Sidekiq",
+};
+
+/** The figures a run with these options produces, in table order. */
+export function figuresFor(opts: BenchOptions): Figure[] {
+  const figures: Figure[] = [];
+  const has = (p: string) => opts.phases.includes(p as never);
+  if (has("drain")) {
+    for (const c of opts.concurrencies) {
+      figures.push({
+        key: `drain_c${c}`,
+        label: `drain c=${c}`,
+        unit: "jobs/s",
+        higherIsBetter: true,
+      });
+    }
+  }
+  if (has("enqueue")) {
+    figures.push(
+      {
+        key: "enqueue_one_tcp",
+        label: "enqueue one at a time (TCP)",
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+      {
+        key: "enqueue_bulk_tcp",
+        label: "bulk enqueue (TCP)",
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+      {
+        key: "enqueue_one_rest",
+        label: "enqueue one at a time (REST)",
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+      {
+        key: "enqueue_bulk_rest",
+        label: "bulk enqueue (REST)",
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+    );
+  }
+  if (has("latency")) {
+    figures.push(
+      { key: "latency_p50", label: "latency p50", unit: "ms", higherIsBetter: false },
+      { key: "latency_p99", label: "latency p99", unit: "ms", higherIsBetter: false },
+    );
+  }
+  if (has("drain")) {
+    for (const c of opts.concurrencies) {
+      figures.push({
+        key: `rss_c${c}`,
+        label: `RSS while draining c=${c}`,
+        unit: "MB",
+        higherIsBetter: false,
+      });
+    }
+  }
+  return figures;
+}
+
+export function summarizeSamples(results: Results): void {
+  results.summary = {};
+  for (const figure of results.figures) {
+    const row: Partial<Record<SystemName, Summary>> = {};
+    for (const { name } of results.systems) {
+      const values = results.samples
+        .filter((s) => s.figure === figure.key && s.system === name)
+        .map((s) => s.value);
+      const summary = summarize(values);
+      if (summary) row[name] = summary;
+    }
+    results.summary[figure.key] = row;
+  }
+}
+
+/** The Markdown table of medians (min–max) and edgekiq/peer ratios, with notes under it. */
+export function renderTable(results: Results): string {
+  const systems = results.systems.map((s) => s.name);
+  const peers = systems.filter((s) => s !== "edgekiq");
+  const withRatios = systems.includes("edgekiq") ? peers : [];
+  const header = [
+    "figure",
+    ...systems.map((s) => LABELS[s]),
+    ...withRatios.map((p) => `edgekiq/${LABELS[p]}`),
+  ];
+  const lines = [row(header), row(header.map(() => "---"))];
+  const notes = new Set<string>();
+
+  for (const figure of results.figures) {
+    const summaries = results.summary[figure.key] ?? {};
+    const cells = [`${figure.label} (${figure.unit})`];
+    for (const system of systems) {
+      const s = summaries[system];
+      if (s) {
+        const spread = s.n > 1 ? ` (${fmt(s.min, figure)}–${fmt(s.max, figure)})` : "";
+        cells.push(`${fmt(s.median, figure)}${spread}`);
+      } else cells.push(missingCell(results, system, figure, notes));
+    }
+    for (const peer of withRatios) {
+      const mine = summaries.edgekiq?.median;
+      const theirs = summaries[peer]?.median;
+      cells.push(mine !== undefined && theirs ? `${(mine / theirs).toFixed(2)}×` : "–");
+    }
+    lines.push(row(cells));
+  }
+
+  const out = [lines.join("\n"), ""];
+  out.push(
+    "Cells: median of the rounds (min–max). Ratios: edgekiq ÷ peer, so above 1 is better for " +
+      "rates and below 1 is better for latency and RSS.",
+  );
+  for (const s of results.systems) out.push(`- ${LABELS[s.name]}: ${s.label}`);
+  for (const note of notes) out.push(`- ${note}`);
+  return out.join("\n");
+}
+
+function missingCell(
+  results: Results,
+  system: SystemName,
+  figure: Figure,
+  notes: Set<string>,
+): string {
+  const entry = results.systems.find((s) => s.name === system);
+  const part = figure.key.startsWith("enqueue")
+    ? figure.key.endsWith("rest")
+      ? "rest"
+      : "producer"
+    : "worker";
+  const reason = entry?.unavailable[part] ?? entry?.unavailable.producer;
+  if (reason) {
+    if (part === "rest" && system !== "edgekiq") return "–";
+    notes.add(`${LABELS[system]} ${part} unavailable: ${reason}`);
+    return "unavailable";
+  }
+  const failure = results.failures.find((f) => f.system === system && f.figure === figure.key);
+  if (failure) {
+    notes.add(`${LABELS[system]} ${figure.label} failed: ${failure.error.split("\n")[0]}`);
+    return "failed";
+  }
+  return "–";
+}
+
+function fmt(value: number, figure: Figure): string {
+  if (figure.unit === "ms") return value.toFixed(2);
+  if (figure.unit === "MB") return value.toFixed(0);
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}

@@ -1,0 +1,41 @@
+/**
+ * edgekiq's producer for the benchmark: the `Client` from `src/core` over TCP (ioredis) or, with
+ * BENCH_REST_URL set, over REST (@upstash/redis, automaticDeserialization off) through the bridge.
+ * `pushBulk` per batch of 1,000 (one MULTI), `push` one at a time.
+ */
+import { Redis as Upstash } from "@upstash/redis";
+import { Redis } from "ioredis";
+import { Client } from "../../src/core/client";
+import { runProducer } from "../lib/producer";
+
+const env = process.env;
+const restUrl = env.BENCH_REST_URL;
+const tcp = restUrl ? undefined : new Redis(env.REDIS_URL!);
+const redis =
+  tcp ??
+  new Upstash({
+    url: restUrl!,
+    token: env.BENCH_REST_TOKEN!,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+const client = new Client({ redis });
+
+await runProducer({
+  // A warm-up the enqueue-only token may send (PING is not in its scope): SADD is half a push.
+  ready: async () => {
+    await client.redis.call(["sadd", client.keys.queues, "default"]);
+  },
+  bulk: async (indexes) => {
+    await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]) });
+  },
+  one: async (i) => {
+    await client.push({ class: "NoopJob", args: [i] });
+  },
+  stamped: async (t) => {
+    await client.push({ class: "NoopJob", args: [t] });
+  },
+  close: async () => {
+    await tcp?.quit();
+  },
+});

@@ -1,0 +1,59 @@
+/**
+ * edgekiq's worker for the benchmark (a child process started by bench/systems/edgekiq.ts): the
+ * engine from `src/worker` with its defaults (reliable fetch, heartbeat, scheduler), concurrency
+ * from BENCH_CONCURRENCY, logging at warn like the peers, and a no-op NoopJob handler wrapped in
+ * the recorder. Reports through the harness's control keys; stops gracefully on SIGTERM.
+ */
+import { hostname } from "node:os";
+import { Redis } from "ioredis";
+import { consoleLogger, type Platform, Worker } from "../../src/worker/index";
+import { DONE_KEY, READY_KEY } from "../lib/protocol";
+import { Recorder } from "../lib/recorder";
+
+const env = process.env;
+const url = env.REDIS_URL!;
+const control = new Redis(url);
+const recorder = new Recorder(Number(env.BENCH_EXPECTED), env.BENCH_MODE ?? "drain", (report) => {
+  void control.lpush(DONE_KEY, JSON.stringify(report));
+});
+
+// Process facts for the heartbeat; signals are handled below, so the engine need not.
+const platform: Platform = {
+  hostname: () => hostname(),
+  pid: process.pid,
+  rssKb: () => Math.round(process.memoryUsage.rss() / 1024),
+  onSignal: () => () => undefined,
+};
+
+const redis = new Redis(url);
+const worker = new Worker({
+  redis,
+  queues: ["default"],
+  concurrency: Number(env.BENCH_CONCURRENCY ?? 10),
+  logger: consoleLogger("warn"),
+  platform,
+  handleSignals: false,
+});
+worker.register("NoopJob", (args: unknown[]) => {
+  recorder.start(args[0]);
+  recorder.end();
+});
+
+await worker.start();
+await control.lpush(READY_KEY, "1");
+
+let stopping = false;
+process.on("SIGTERM", () => {
+  if (stopping) return;
+  stopping = true;
+  void worker
+    .stop()
+    .then(() => Promise.all([redis.quit(), control.quit()]))
+    .then(
+      () => process.exit(0),
+      (err) => {
+        console.error(`edgekiq worker stop failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+});

@@ -1,0 +1,37 @@
+# Ruby Sidekiq's producer for the benchmark (`ruby producer.rb`), driven by the same environment
+# as the Node producers (bench/lib/producer.ts): "bulk" is Sidekiq::Client.push_bulk per batch,
+# "one" is Sidekiq::Client.push per job, "latency" pushes at BENCH_RATE per second, each job
+# carrying its monotonic enqueue time. Prints one `BENCH_RESULT {json}` line.
+require "sidekiq"
+require "json"
+
+mode = ENV.fetch("BENCH_MODE")
+jobs = Integer(ENV.fetch("BENCH_JOBS"))
+batch = Integer(ENV.fetch("BENCH_BATCH", "1000"))
+rate = Float(ENV.fetch("BENCH_RATE", "500"))
+
+def mono
+  Process.clock_gettime(Process::CLOCK_MONOTONIC, :float_millisecond)
+end
+
+Sidekiq.redis { |c| c.ping } # connect before the clock starts
+t0 = mono
+case mode
+when "bulk"
+  (0...jobs).each_slice(batch) do |indexes|
+    Sidekiq::Client.push_bulk("class" => "NoopJob", "queue" => "default", "args" => indexes.map { |i| [i] })
+  end
+when "one"
+  jobs.times { |i| Sidekiq::Client.push("class" => "NoopJob", "queue" => "default", "args" => [i]) }
+when "latency"
+  gap = 1000.0 / rate
+  jobs.times do |i|
+    wait = t0 + i * gap - mono
+    sleep(wait / 1000.0) if wait > 0
+    Sidekiq::Client.push("class" => "NoopJob", "queue" => "default", "args" => [mono])
+  end
+else
+  abort "unknown BENCH_MODE #{mode}"
+end
+seconds = (mono - t0) / 1000.0
+puts "BENCH_RESULT #{JSON.generate(jobs: jobs, seconds: seconds, rate: jobs / seconds)}"
