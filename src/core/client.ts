@@ -7,8 +7,11 @@
  * 2. Scheduled push: `ZADD schedule <float seconds> <json>`, the member without `at`/`enqueued_at`.
  *    A time at or before now is pushed immediately, as `perform_in` does.
  * 3. Bulk: at most one round trip per 1,000 jobs, one LPUSH with many values per queue.
+ * 4. Idempotent mode: the same writes inside one Lua script that first sets a short-lived
+ *    `edgekiq:pushed:<jid>` marker (SET NX EX), so a resent request cannot push a job twice.
  */
-import type { RedisClient, RedisCommand } from "../redis/types";
+import { pushIdempotent } from "../redis/scripts/index.gen";
+import type { RedisArg, RedisClient, RedisCommand } from "../redis/types";
 import { realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
 import { isJobDefinition, type JobArgs, type JobDefinition } from "./define-job";
 import { ConfigError } from "./errors";
@@ -33,7 +36,16 @@ export interface ClientOptions {
   /** Sidekiq 6 `redis-namespace` prefix: every key becomes `<namespace>:<key>`. */
   namespace?: string;
   middleware?: ClientMiddleware[];
+  /**
+   * Push each jid at most once within `ttlSeconds` (default 3600). Over HTTP, @upstash/redis
+   * resends a request whose response was lost; without this, such a resend can push a job twice.
+   * Costs one small key per job for the TTL; pushes go as one EVALSHA (EVAL once per server).
+   */
+  idempotent?: boolean | { ttlSeconds?: number };
 }
+
+/** How long an idempotent push remembers a jid unless told otherwise. */
+export const IDEMPOTENT_TTL_SECONDS = 3600;
 
 /** What `push` accepts: Sidekiq's item hash. Extra keys are written into the payload as given. */
 export interface PushItem {
@@ -67,6 +79,8 @@ export class Client {
   readonly keys: Keys;
   readonly timestamps: TimestampUnit;
   readonly middleware: ClientMiddleware[];
+  /** Marker TTL in seconds when pushes are idempotent; undefined otherwise. */
+  readonly idempotentTtlSeconds: number | undefined;
 
   constructor(options: ClientOptions) {
     this.redis = toRedisClient(options.redis);
@@ -78,13 +92,22 @@ export class Client {
       );
     }
     this.middleware = [...(options.middleware ?? [])];
+    const idempotent = options.idempotent;
+    this.idempotentTtlSeconds = idempotent
+      ? ((typeof idempotent === "object" ? idempotent.ttlSeconds : undefined) ??
+        IDEMPOTENT_TTL_SECONDS)
+      : undefined;
+    const ttl = this.idempotentTtlSeconds;
+    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) {
+      throw new ConfigError(`idempotent.ttlSeconds must be a positive integer, got ${ttl}`);
+    }
   }
 
   /** Pushes one job (Sidekiq::Client.push). Resolves to its jid, or null if middleware stopped it. */
   async push(item: PushItem): Promise<string | null> {
     const prepared = await this.#prepare(item, item.args ?? [], item.at, realMs());
     if (!prepared) return null;
-    await this.redis.multi(this.#commands([prepared]));
+    await this.#write([prepared]);
     return prepared.job.jid;
   }
 
@@ -117,7 +140,7 @@ export class Client {
         jids.push(prepared ? prepared.job.jid : null);
         if (prepared) batch.push(prepared);
       }
-      if (batch.length > 0) await this.redis.multi(this.#commands(batch));
+      if (batch.length > 0) await this.#write(batch);
     }
     return jids;
   }
@@ -212,6 +235,22 @@ export class Client {
     }
     payload.enqueued_at = toTimestamp(realMs(), this.timestamps);
     return { job: payload };
+  }
+
+  /** One round trip: a MULTI, or the idempotent push script. */
+  async #write(batch: Prepared[]): Promise<void> {
+    if (this.idempotentTtlSeconds === undefined) {
+      await this.redis.multi(this.#commands(batch));
+      return;
+    }
+    // Key and argument layout: see src/redis/scripts/push-idempotent.lua.
+    const keys = [this.keys.queues, this.keys.schedule];
+    const args: RedisArg[] = [this.idempotentTtlSeconds];
+    for (const { job, score } of batch) {
+      keys.push(this.keys.pushed(job.jid), this.keys.queue(job.queue));
+      args.push(job.queue, score === undefined ? "" : scoreText(score), dumpJob(job));
+    }
+    await this.redis.evalScript(pushIdempotent, keys, args);
   }
 
   /** The commands for a batch: one SADD + LPUSH per queue, one ZADD for the scheduled ones. */

@@ -3,6 +3,7 @@
  * instance (TCP), an @upstash/redis instance (REST), or `{ url, token }` for REST.
  */
 
+import { fromUpstash, fromUpstashConfig, isUpstash, isUpstashConfig } from "../redis/rest";
 import { fromIoredis, isIoredis } from "../redis/tcp";
 import type { RedisClient } from "../redis/types";
 import { ConfigError } from "./errors";
@@ -24,6 +25,8 @@ export function isRedisClient(value: unknown): value is RedisClient {
 export function toRedisClient(input: RedisInput | undefined): RedisClient {
   if (isRedisClient(input)) return input;
   if (isIoredis(input)) return fromIoredis(input);
+  if (isUpstash(input)) return fromUpstash(input);
+  if (isUpstashConfig(input)) return fromUpstashConfig(input);
   throw new ConfigError(
     "`redis` must be an ioredis instance, an @upstash/redis instance or { url, token }",
   );

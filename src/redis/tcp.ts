@@ -43,7 +43,7 @@ export function fromIoredis(
 ): BlockingRedisClient {
   const lanes = new Map<string, IoredisLike>();
   const toArgs = (command: RedisCommand): [string, ...RedisArg[]] => [
-    command[0],
+    wireName(command[0]),
     ...command.slice(1),
   ];
 
@@ -61,10 +61,13 @@ export function fromIoredis(
     commands: readonly RedisCommand[],
   ): Promise<RedisReply[]> {
     if (commands.length === 0) return [];
-    const list = commands.map((c) => toArgs(c).map(String));
+    // `.call` per command, not `multi(list)`: the list form maps names onto ioredis methods,
+    // which would undo `wireName`.
+    const chain = redis[kind]();
+    for (const c of commands) chain.call(...(toArgs(c).map(String) as [string, ...string[]]));
     let results: [Error | null, unknown][] | null;
     try {
-      results = await redis[kind](list).exec();
+      results = await chain.exec();
     } catch (err) {
       throw wrap(err, kind);
     }
@@ -121,6 +124,16 @@ export function fromIoredis(
     blocking,
     close,
   };
+}
+
+/**
+ * ioredis turns an HGETALL reply into an object (its reply transformers are keyed on the
+ * lower-case name); the door promises Redis's flat `[field, value, ...]`, so that name goes
+ * upper-cased, which the lookup does not match. (The other transformers, for ZRANGE WITHSCORES
+ * and friends, are what turn RESP3 pairs back into RESP2's flat shape, so they stay.)
+ */
+function wireName(name: string): string {
+  return name === "hgetall" ? "HGETALL" : name;
 }
 
 function wrap(err: unknown, command?: string): Error {
