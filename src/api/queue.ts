@@ -124,6 +124,7 @@ export class Queue {
 
   /** The job with this jid, or undefined. O(n), like Sidekiq's. */
   async findJob(jid: string): Promise<QueueJob | undefined> {
+    if (jid === "") return undefined;
     for await (const job of this.jobs()) {
       if (job.value.includes(jid) && job.jid === jid) return job;
     }

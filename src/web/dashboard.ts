@@ -1,0 +1,142 @@
+/**
+ * `dashboard({ redis, auth })`: the web UI as a fetch handler (Request -> Response), built with
+ * Hono on Web APIs only, so it mounts in node:http, Bun.serve, Deno.serve, Hono or any framework.
+ *
+ * Every request passes, in order:
+ * 1. security headers (CSP without inline script or style, nosniff, no-store, no framing);
+ * 2. authentication (basic auth, a function, or an explicit "open");
+ * 3. CSRF: every non-GET needs the signed token and a same-origin `Origin`/`Sec-Fetch-Site`;
+ * 4. the routes, which read and act on Redis only through `edgekiq/api`. No GET changes anything.
+ */
+import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { type ApiOptions, toContext } from "../api/context";
+import { ConfigError } from "../core/errors";
+import { ASSETS } from "./assets.gen";
+import { authenticator, type DashboardAuth } from "./auth";
+import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
+import { busyRoutes } from "./pages/busy";
+import { jobSetRoutes } from "./pages/job-sets";
+import { overviewRoutes } from "./pages/overview";
+import { queueRoutes } from "./pages/queues";
+import { searchRoutes } from "./pages/search";
+import type { WebEnv } from "./web-env";
+
+export interface DashboardOptions extends ApiOptions {
+  /** Required: `{ username, password }`, `(request) => boolean | Promise<boolean>`, or `"open"`. */
+  auth: DashboardAuth;
+  /** The path the dashboard is served under, e.g. `/sidekiq` (default: the root). */
+  basePath?: string;
+  /** Key for the CSRF token HMAC; give every instance behind one load balancer the same one. */
+  secret?: string;
+  /** Extra origins allowed to POST (a proxy that rewrites the host), e.g. `https://ops.example.com`. */
+  allowedOrigins?: string[];
+}
+
+export interface Dashboard {
+  fetch(request: Request): Promise<Response>;
+}
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function dashboard(options: DashboardOptions): Dashboard {
+  const base = normaliseBase(options.basePath);
+  const authenticate = authenticator(options.auth);
+  const api = toContext(options);
+  const csrf = new Csrf(options.secret, options.allowedOrigins);
+
+  // Route on the path below `base`; a request that arrives already stripped (Hono's `mount`)
+  // routes the same way, and links keep `base` either way.
+  const app = new Hono<WebEnv>({
+    getPath: (request) => {
+      let path = new URL(request.url).pathname;
+      if (base && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
+      // "/busy/" and "/busy" are the same page.
+      return path.length > 1 ? path.replace(/\/+$/, "") || "/" : "/";
+    },
+  });
+
+  app.use(async (c, next) => {
+    await next();
+    const h = c.res.headers;
+    h.set("Content-Security-Policy", CSP);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "same-origin");
+    if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
+  });
+
+  app.use(async (c, next) => {
+    const refused = await authenticate(c.req.raw);
+    if (refused) return refused;
+    c.set("api", api);
+    c.set("base", base);
+    await next();
+  });
+
+  app.use(async (c, next) => {
+    let nonce = getCookie(c, CSRF_COOKIE);
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const type = c.req.header("content-type") ?? "";
+      const body =
+        type.startsWith("application/x-www-form-urlencoded") ||
+        type.startsWith("multipart/form-data")
+          ? await c.req.parseBody({ all: true })
+          : {};
+      const token = body[CSRF_FIELD];
+      const reason = await csrf.reject(c.req.raw, nonce, Array.isArray(token) ? token[0] : token);
+      if (reason) return c.text(`Forbidden: ${reason}\n`, 403);
+    }
+    if (!nonce || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) {
+      nonce = Csrf.newNonce();
+      setCookie(c, CSRF_COOKIE, nonce, {
+        path: base || "/",
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: new URL(c.req.url).protocol === "https:",
+      });
+    }
+    c.set("csrfToken", await csrf.token(nonce));
+    await next();
+  });
+
+  app.get("/assets/:name", (c) => {
+    const asset = ASSETS[c.req.param("name") as keyof typeof ASSETS];
+    if (!asset) return c.text("Not found\n", 404);
+    // Versioned URLs (?v=<hash>): safe to cache; private because the dashboard is authenticated.
+    return c.body(asset.body, 200, {
+      "Content-Type": asset.type,
+      "Cache-Control": "private, max-age=86400",
+    });
+  });
+
+  overviewRoutes(app);
+  busyRoutes(app);
+  queueRoutes(app);
+  jobSetRoutes(app);
+  searchRoutes(app);
+
+  app.notFound((c) => c.text("Not found\n", 404));
+  app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));
+
+  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+}
+
+function normaliseBase(basePath: string | undefined): string {
+  if (basePath === undefined || basePath === "" || basePath === "/") return "";
+  if (!basePath.startsWith("/") || /[?#"'<>\s]/.test(basePath)) {
+    throw new ConfigError(`dashboard: basePath must be a path like "/sidekiq", got ${basePath}`);
+  }
+  return basePath.replace(/\/+$/, "");
+}

@@ -1,0 +1,94 @@
+/**
+ * Busy (`GET /busy`): every live process (Ruby or TypeScript) with Quiet and Stop buttons, and
+ * every job running now. `POST /busy` sends quiet/stop to one process (`identity`) or to all.
+ */
+import type { Hono } from "hono";
+import { ProcessSet } from "../../api/process-set";
+import { WorkSet } from "../../api/work-set";
+import { argsText, formatNumber, relativeTime, truncate } from "../format";
+import { html } from "../html";
+import { postForm } from "../layout";
+import { back, renderPage, type WebEnv } from "../web-env";
+
+export function busyRoutes(app: Hono<WebEnv>): void {
+  app.get("/busy", async (c) => {
+    const api = c.get("api");
+    const [processes, work] = await Promise.all([
+      new ProcessSet(api).list(),
+      new WorkSet(api).list(),
+    ]);
+    return renderPage(c, "/busy", "Busy", (ctx) => {
+      const b = ctx.base;
+      const control = (identity: string | undefined, embedded: boolean) =>
+        embedded
+          ? html`<span class="muted">embedded</span>`
+          : postForm(
+              ctx,
+              `${b}/busy`,
+              html`${identity ? html`<input type="hidden" name="identity" value="${identity}">` : ""}<button class="btn" name="action" value="quiet">Quiet${identity ? "" : " all"}</button><button class="btn danger" name="action" value="stop">Stop${identity ? "" : " all"}</button>`,
+              { confirm: identity ? `Send this to ${identity}?` : "Send this to every process?" },
+            );
+      const totalConcurrency = processes.reduce((n, p) => n + p.data.concurrency, 0);
+      const totalBusy = processes.reduce((n, p) => n + p.data.busy, 0);
+      return html`
+<section class="panel">
+  <div class="panel-head"><h2>Processes <span class="badge">${processes.length}</span></h2>
+    <div>${processes.length > 0 ? control(undefined, false) : ""}</div></div>
+  <p class="muted">${formatNumber(totalBusy)} busy of ${formatNumber(totalConcurrency)} threads · ${formatNumber(processes.reduce((n, p) => n + p.data.rss, 0) / 1024)} MB RSS</p>
+  <table class="table">
+    <thead><tr><th>Name</th><th>Started</th><th>RSS</th><th>Threads</th><th>Busy</th><th>Last beat</th><th></th></tr></thead>
+    <tbody>${
+      processes.length === 0
+        ? html`<tr><td colspan="7" class="empty">No processes are running.</td></tr>`
+        : processes.map((p) => {
+            const d = p.data;
+            return html`<tr class="process" data-identity="${p.identity}">
+      <td><strong>${d.hostname || p.identity}:${d.pid}</strong>${d.tag ? html` <span class="label-tag">${d.tag}</span>` : ""}${d.labels.map((l) => html` <span class="label-tag">${l}</span>`)}${d.quiet ? html` <span class="label-tag warn">quiet</span>` : ""}${d.version ? html` <span class="muted small">v${d.version}</span>` : ""}
+        <div class="muted small">${p.identity} · queues: ${d.queues.join(", ")}</div></td>
+      <td>${d.started_at ? relativeTime(d.started_at * 1000, ctx.nowMs) : ""}</td>
+      <td>${formatNumber(d.rss / 1024)} MB</td>
+      <td>${d.concurrency}</td>
+      <td>${d.busy}</td>
+      <td>${d.beat ? relativeTime(d.beat * 1000, ctx.nowMs) : ""}</td>
+      <td class="actions">${control(p.identity, d.embedded)}</td>
+    </tr>`;
+          })
+    }</tbody>
+  </table>
+</section>
+<section class="panel">
+  <h2>Jobs running now <span class="badge">${work.length}</span></h2>
+  <table class="table">
+    <thead><tr><th>Process</th><th>TID</th><th>JID</th><th>Queue</th><th>Job</th><th>Arguments</th><th>Started</th></tr></thead>
+    <tbody>${
+      work.length === 0
+        ? html`<tr><td colspan="7" class="empty">Nothing is running.</td></tr>`
+        : work.map(
+            (w) => html`<tr class="work">
+      <td class="small">${w.process}</td><td>${w.tid}</td><td class="mono">${w.job.jid}</td>
+      <td><a href="${b}/queues/${encodeURIComponent(w.queue)}">${w.queue}</a></td>
+      <td>${w.job.displayClass}</td><td><code class="args">${truncate(argsText(w.job))}</code></td>
+      <td>${relativeTime(w.run_at * 1000, ctx.nowMs)}</td></tr>`,
+          )
+    }</tbody>
+  </table>
+</section>`;
+    });
+  });
+
+  app.post("/busy", async (c) => {
+    const body = await c.req.parseBody();
+    const action = body.action;
+    if (action !== "quiet" && action !== "stop") return c.text("Unknown action\n", 400);
+    const set = new ProcessSet(c.get("api"));
+    const identity = typeof body.identity === "string" ? body.identity : undefined;
+    const targets = identity
+      ? [await set.get(identity)].filter((p) => p !== undefined)
+      : await set.list({ clean: false });
+    for (const p of targets) {
+      if (p.embedded) continue;
+      await (action === "quiet" ? p.quiet() : p.stop());
+    }
+    return back(c, "/busy");
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Queues: the list (`GET /queues`) with sizes and latencies and a clear button; one queue
+ * (`GET /queues/:name`) page by page with a delete button per job; `POST /queues/:name` clears
+ * it; `POST /queues/:name/delete` deletes one job, found by jid near the position the page showed
+ * and removed by its exact stored string.
+ */
+import type { Hono } from "hono";
+import { Queue } from "../../api/queue";
+import { argsText, duration, formatNumber, relativeTime, truncate } from "../format";
+import { html } from "../html";
+import { pager, postForm } from "../layout";
+import { back, intParam, renderPage, type WebEnv } from "../web-env";
+
+const PER_PAGE = 25;
+
+export function queueRoutes(app: Hono<WebEnv>): void {
+  app.get("/queues", async (c) => {
+    const queues = await Queue.all(c.get("api"));
+    const rows = await Promise.all(
+      queues.map(async (q) => ({ q, size: await q.size(), latency: await q.latency() })),
+    );
+    return renderPage(c, "/queues", "Queues", (ctx) => {
+      const b = ctx.base;
+      return html`<section class="panel"><h2>Queues</h2>
+<table class="table">
+  <thead><tr><th>Queue</th><th>Size</th><th>Latency</th><th></th></tr></thead>
+  <tbody>${
+    rows.length === 0
+      ? html`<tr><td colspan="4" class="empty">No queues yet.</td></tr>`
+      : rows.map(
+          ({ q, size, latency }) => html`<tr class="queue">
+    <td><a href="${b}/queues/${encodeURIComponent(q.name)}">${q.name}</a></td>
+    <td>${formatNumber(size)}</td><td>${duration(latency)}</td>
+    <td class="actions">${postForm(ctx, `${b}/queues/${encodeURIComponent(q.name)}`, html`<button class="btn danger" name="action" value="clear">Delete</button>`, { confirm: `Delete queue ${q.name} and all its jobs?` })}</td>
+  </tr>`,
+        )
+  }</tbody>
+</table></section>`;
+    });
+  });
+
+  app.get("/queues/:name", async (c) => {
+    const name = c.req.param("name");
+    const queue = new Queue(name, c.get("api"));
+    const oldestFirst = c.req.query("direction") === "asc";
+    const page = await queue.page(intParam(c.req.query("page"), 1), PER_PAGE, { oldestFirst });
+    return renderPage(c, "/queues", `Queue ${name}`, (ctx) => {
+      const b = ctx.base;
+      const self = `${b}/queues/${encodeURIComponent(name)}`;
+      return html`<section class="panel">
+<div class="panel-head"><h2>Queue <span class="mono">${name}</span> <span class="badge">${formatNumber(page.total)}</span></h2>
+  <div><a class="btn" href="${self}${oldestFirst ? "" : "?direction=asc"}">${oldestFirst ? "Newest first" : "Oldest first"}</a>
+  ${postForm(ctx, self, html`<button class="btn danger" name="action" value="clear">Delete queue</button>`, { confirm: `Delete queue ${name} and all its jobs?` })}</div></div>
+<table class="table">
+  <thead><tr><th>Job</th><th>Arguments</th><th>JID</th><th>Enqueued</th><th></th></tr></thead>
+  <tbody>${
+    page.items.length === 0
+      ? html`<tr><td colspan="5" class="empty">This queue is empty.</td></tr>`
+      : page.items.map(
+          (job) => html`<tr class="job" data-jid="${job.jid}">
+    <td>${job.displayClass}${job.parseError ? html` <span class="label-tag warn">invalid JSON</span>` : ""}</td>
+    <td><code class="args">${job.parseError ? truncate(job.value, 300) : truncate(argsText(job))}</code></td>
+    <td class="mono">${job.jid}</td>
+    <td>${job.enqueuedAt ? relativeTime(job.enqueuedAt.getTime(), ctx.nowMs) : ""}</td>
+    <td class="actions">${postForm(ctx, `${self}/delete`, html`<input type="hidden" name="jid" value="${job.jid}"><input type="hidden" name="index" value="${job.index}"><button class="btn danger small" name="action" value="delete">Delete</button>`)}</td>
+  </tr>`,
+        )
+  }</tbody>
+</table>
+${pager(`${self}${oldestFirst ? "?direction=asc" : ""}`, page.page, PER_PAGE, page.total)}
+</section>`;
+    });
+  });
+
+  app.post("/queues/:name", async (c) => {
+    const name = c.req.param("name");
+    const body = await c.req.parseBody();
+    if (body.action !== "clear") return c.text("Unknown action\n", 400);
+    await new Queue(name, c.get("api")).clear();
+    return back(c, "/queues");
+  });
+
+  app.post("/queues/:name/delete", async (c) => {
+    const name = c.req.param("name");
+    const body = await c.req.parseBody();
+    const jid = typeof body.jid === "string" ? body.jid : "";
+    const index = Number(body.index);
+    const queue = new Queue(name, c.get("api"));
+    // A job without a jid (a payload that is not JSON) is found by its position alone.
+    const job = await queue.findJobNear(jid, index);
+    if (job) await job.delete();
+    return back(c, `/queues/${encodeURIComponent(name)}`);
+  });
+}

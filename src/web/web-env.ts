@@ -1,0 +1,53 @@
+/**
+ * What every route handler shares: the Hono environment (the API context and the page context
+ * set by the dashboard's middleware) and `renderPage`, which loads the summary counters and wraps
+ * content in the layout.
+ */
+import type { Context } from "hono";
+import type { ApiContext } from "../api/context";
+import { Stats } from "../api/stats";
+import type { SafeHtml } from "./html";
+import { layout, type PageContext } from "./layout";
+
+export interface WebEnv {
+  Variables: {
+    api: ApiContext;
+    base: string;
+    csrfToken: string;
+  };
+}
+
+export type WebContext = Context<WebEnv>;
+
+export async function pageContext(c: WebContext): Promise<PageContext> {
+  const nowMs = Date.now();
+  return {
+    base: c.get("base"),
+    csrfToken: c.get("csrfToken"),
+    stats: await new Stats(c.get("api")).fetch(nowMs),
+    nowMs,
+  };
+}
+
+export async function renderPage(
+  c: WebContext,
+  active: string,
+  title: string,
+  content: (ctx: PageContext) => SafeHtml | Promise<SafeHtml>,
+  status: 200 | 404 = 200,
+): Promise<Response> {
+  const ctx = await pageContext(c);
+  const body = layout(ctx, active, title, await content(ctx));
+  return c.html(body.value, status);
+}
+
+/** A positive integer query parameter, else `fallback`. */
+export function intParam(value: string | undefined, fallback: number, max = 1_000_000): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : fallback;
+}
+
+/** A 303 to a path inside the dashboard (never to a user-supplied URL: no open redirect). */
+export function back(c: WebContext, path: string): Response {
+  return c.redirect(`${c.get("base")}${path}`, 303);
+}
