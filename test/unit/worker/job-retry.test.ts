@@ -1,0 +1,128 @@
+// Sidekiq's retry maths and fields, without Redis: planFailure with a fixed clock and random.
+import { describe, expect, it } from "vitest";
+import { Keys } from "../../../src/core/keys";
+import {
+  backtraceLines,
+  compressBacktrace,
+  decompressBacktrace,
+  errorClassName,
+  planFailure,
+  type RetryConfig,
+  truncateMessage,
+} from "../../../src/worker/job-retry";
+
+const NOW = 1_795_917_175_458.855; // ms
+const config = (over: Partial<RetryConfig> = {}): RetryConfig => ({
+  keys: new Keys(),
+  maxRetries: 25,
+  timestamps: "seconds",
+  sidekiqVersion: 7,
+  deathHandlers: [],
+  onHookError: () => undefined,
+  nowMs: () => NOW,
+  random: () => 0.55, // rand(10) = 5
+  ...over,
+});
+const job = (extra = "") =>
+  `{"retry":true,"queue":"default","class":"A","args":[1],"jid":"j"${extra}}`;
+
+describe("planFailure", () => {
+  it("uses count**4 + 15 + rand(10) * (count + 1) seconds", async () => {
+    for (const count of [0, 1, 4, 24]) {
+      const prior = count === 0 ? "" : `,"failed_at":1.5,"retry_count":${count - 1}`;
+      const plan = await planFailure(
+        { json: job(prior), queue: "default", error: new Error("x") },
+        config(),
+      );
+      expect(plan.outcome).toMatchObject({ kind: "retried", count });
+      const score = Number(plan.commands[0]![2]);
+      expect(score - NOW / 1000).toBeCloseTo(count ** 4 + 15 + 5 * (count + 1), 3);
+    }
+  });
+
+  it("exhausts at maxRetries: retry_count 24 failing again is the 26th run, and dies", async () => {
+    const plan = await planFailure(
+      { json: job(',"failed_at":1.5,"retry_count":24'), queue: "default", error: new Error("x") },
+      config(),
+    );
+    expect(plan.outcome.kind).toBe("dead");
+    expect(plan.commands.map((c) => c[0])).toEqual(["zadd", "zremrangebyscore", "zremrangebyrank"]);
+    expect(plan.commands[0]![1]).toBe("dead");
+    expect(plan.commands[1]).toEqual([
+      "zremrangebyscore",
+      "dead",
+      "-inf",
+      `(${(NOW / 1000 - 15552000).toString()}`,
+    ]);
+    expect(plan.commands[2]).toEqual(["zremrangebyrank", "dead", 0, -10000]);
+  });
+
+  it("dead: false skips the dead set but still runs death handlers", async () => {
+    const deaths: string[] = [];
+    const plan = await planFailure(
+      { json: job(',"dead":false,"retry":0'), queue: "default", error: new Error("bye") },
+      config({ deathHandlers: [(p, e) => void deaths.push(`${p.jid}:${e.message}`)] }),
+    );
+    expect(plan).toEqual({ outcome: { kind: "dead" }, commands: [] });
+    expect(deaths).toEqual(["j:bye"]);
+  });
+
+  it("retry_for gives up once failed_at + retry_for has passed (Sidekiq 7.1.3)", async () => {
+    const old = `,"retry_for":60,"failed_at":${NOW / 1000 - 120},"retry_count":0`;
+    const plan = await planFailure(
+      { json: job(old), queue: "default", error: new Error("x") },
+      config(),
+    );
+    expect(plan.outcome.kind).toBe("dead");
+  });
+
+  it("writes integer milliseconds in milliseconds mode", async () => {
+    const plan = await planFailure(
+      { json: job(), queue: "default", error: new Error("x") },
+      config({ timestamps: "milliseconds" }),
+    );
+    expect(String(plan.commands[0]![3])).toContain(`"failed_at":${Math.round(NOW)}`);
+  });
+
+  it("a throwing retryIn hook falls back to the default delay and is reported", async () => {
+    const errors: string[] = [];
+    const plan = await planFailure(
+      {
+        json: job(),
+        queue: "default",
+        error: new Error("x"),
+        retryIn: () => {
+          throw new Error("hook bug");
+        },
+      },
+      config({ onHookError: (e) => void errors.push((e as Error).message) }),
+    );
+    expect(Number(plan.commands[0]![2]) - NOW / 1000).toBeCloseTo(15 + 5, 3);
+    expect(errors).toEqual(["hook bug"]);
+  });
+});
+
+describe("error fields", () => {
+  it("truncates by characters, not UTF-16 units", () => {
+    expect(truncateMessage("😀".repeat(10_001))).toBe("😀".repeat(10_000));
+    expect(truncateMessage("short")).toBe("short");
+  });
+
+  it("names the error by its class", () => {
+    class PaymentDeclined extends Error {}
+    expect(errorClassName(new PaymentDeclined("x"))).toBe("PaymentDeclined");
+    expect(errorClassName(new TypeError("x"))).toBe("TypeError");
+  });
+
+  it("encodes backtraces as Sidekiq 6 (MIME base64) and 7 (strict), both readable", async () => {
+    const lines = backtraceLines(new Error("x"));
+    expect(lines.length).toBeGreaterThan(0);
+    const many = Array.from({ length: 50 }, (_, i) => `frame ${i} ${"x".repeat(i)}`);
+    const v6 = await compressBacktrace(many, 6);
+    const v7 = await compressBacktrace(many, 7);
+    expect(v6).toMatch(/^([A-Za-z0-9+/=]{60}\n)+[A-Za-z0-9+/=]{0,60}\n$/);
+    expect(v7).not.toContain("\n");
+    expect(await decompressBacktrace(v6)).toEqual(many);
+    expect(await decompressBacktrace(v7)).toEqual(many);
+  });
+});
