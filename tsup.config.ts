@@ -6,6 +6,7 @@ export const entries: Record<string, string> = {
   index: "src/index.ts",
   worker: "src/worker/index.ts",
   api: "src/api/index.ts",
+  web: "src/web/index.ts",
   bridge: "src/bridge/index.ts",
 };
 
