@@ -151,7 +151,7 @@ describe("Worker basics", () => {
     await worker.start();
     await client.push({ class: "StuckJob", args: [] });
     await waitFor(async () => (await t.redis.zcard("retry")) === 1, { what: "retry" });
-    const [json] = await t.redis.zrange("retry", 0, 0);
+    const [json] = await t.redis.zrange("retry", "0", "0");
     const job = JSON.parse(json!);
     expect(job.error_class).toBe("JobTimeoutError");
     expect(job.error_message).toMatch(/timed out after 0.2 s/);

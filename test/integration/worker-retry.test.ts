@@ -12,7 +12,7 @@ const t = await useTestRedis();
 const client = new Client({ redis: t.redis });
 
 async function zsetEntries(key: string) {
-  const flat = await t.redis.zrange(key, 0, -1, "WITHSCORES");
+  const flat = await t.redis.zrange(key, "0", "-1", "WITHSCORES");
   const out: { json: string; job: Record<string, any>; score: number }[] = [];
   for (let i = 0; i < flat.length; i += 2) {
     out.push({ json: flat[i]!, job: JSON.parse(flat[i]!), score: Number(flat[i + 1]) });
@@ -91,7 +91,7 @@ describe("retry and death", () => {
       '{"retry":true,"queue":"default","args":[12345678901234567890,3.0,{"b":1,"a":2,"1":"k"},"é\\u2028"],"class":"FailJob","jid":"aaaaaaaaaaaaaaaaaaaaaaaa","created_at":1795917170.0,"enqueued_at":1795917170.3388467}';
     await t.redis.lpush("queue:default", json);
     await waitFor(async () => (await t.redis.zcard("retry")) === 1);
-    const [member] = await t.redis.zrange("retry", 0, 0);
+    const [member] = await t.redis.zrange("retry", "0", "0");
     expect(member).toContain('"args":[12345678901234567890,3.0,{"b":1,"a":2,"1":"k"},"é\\u2028"]');
     expect(member).toContain('"created_at":1795917170.0,');
     expect(member!.startsWith(json.slice(0, -1))).toBe(true);
@@ -224,7 +224,7 @@ describe("retry and death", () => {
     const jid = await client.push({ class: "DieJob", args: [], retry: 0 });
     await waitFor(async () => (await t.redis.zscore("dead", '{"jid":"ancient"}')) === null);
     expect(await t.redis.zcard("dead")).toBe(9_999);
-    const newest = await t.redis.zrange("dead", -1, -1);
+    const newest = await t.redis.zrange("dead", "-1", "-1");
     expect(JSON.parse(newest[0]!).jid).toBe(jid);
   });
 });
@@ -239,7 +239,7 @@ describe("bad input loses nothing and stops nothing", () => {
     await t.redis.lpush("queue:default", "{not json");
     await client.push({ class: "GoodJob", args: [1] });
     await waitFor(async () => ran.length === 1 && (await t.redis.zcard("dead")) === 1);
-    expect(await t.redis.zrange("dead", 0, -1)).toEqual(["{not json"]);
+    expect(await t.redis.zrange("dead", "0", "-1")).toEqual(["{not json"]);
     await waitFor(() => inProgressEmpty(worker));
   });
 

@@ -40,7 +40,7 @@ describe("scheduler", () => {
       withEnq.replace(/"enqueued_at":1795917170\.3388467,"error_message"/, ""),
     );
     expect(await t.redis.smembers("queues")).toEqual(expect.arrayContaining(["mail", "default"]));
-    expect(await t.redis.zrange("schedule", 0, -1)).toEqual([future]);
+    expect(await t.redis.zrange("schedule", "0", "-1")).toEqual([future]);
     expect(await t.redis.zcard("retry")).toBe(0);
   });
 
@@ -70,7 +70,7 @@ describe("scheduler", () => {
     await t.flush();
     await t.redis.zadd("schedule", 1, "garbage", 2, '{"class":"NoQueue","args":[]}');
     expect(await enqueueDueJobs(redis, keys, "seconds")).toBe(2);
-    expect((await t.redis.zrange("dead", 0, -1)).sort()).toEqual([
+    expect((await t.redis.zrange("dead", "0", "-1")).sort()).toEqual([
       "garbage",
       '{"class":"NoQueue","args":[]}',
     ]);
@@ -91,7 +91,7 @@ describe("scheduler", () => {
     await client.push({ class: "FlakyJob", args: [] });
     // The default delay is 15+ s: make the retry due now by hand, as the Web UI's "retry now".
     await waitFor(async () => (await t.redis.zcard("retry")) === 1);
-    const [member] = await t.redis.zrange("retry", 0, 0);
+    const [member] = await t.redis.zrange("retry", "0", "0");
     await t.redis.zadd("retry", Date.now() / 1000, member!);
     await waitFor(() => ran.length === 1 && attempts === 2, { what: "scheduled + retried" });
     expect(ran).toEqual(["soon"]);
