@@ -154,9 +154,7 @@ async function main(argv: string[]): Promise<number> {
         `Command: ${command}`,
         `Date: ${results.startedAt}`,
         `Machine: ${formatMachine(machine).replace(/\n/g, "; ")}`,
-        `Jobs: ${opts.jobs.toLocaleString("en-US")} per drain and bulk enqueue (batches of ${opts.batch}), ` +
-          `${opts.oneJobs.toLocaleString("en-US")} one-at-a-time pushes, ${opts.latencyJobs} latency jobs at ` +
-          `${opts.latencyRate}/s (concurrency ${opts.latencyConcurrency}); ${opts.rounds} round(s)`,
+        `Sizes: ${describeSizes(opts)}; ${opts.rounds} round(s)`,
         "",
         renderTable(results),
         "",
@@ -171,6 +169,25 @@ async function main(argv: string[]): Promise<number> {
     blocker.disconnect();
     await server.stop();
   }
+}
+
+function describeSizes(opts: BenchOptions): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const parts: string[] = [];
+  if (opts.phases.includes("drain")) {
+    parts.push(`drain ${n(opts.jobs)} jobs pre-pushed in batches of ${n(opts.batch)}`);
+  }
+  if (opts.phases.includes("enqueue")) {
+    parts.push(
+      `enqueue ${n(opts.oneJobs)} one at a time and ${n(opts.jobs)} in batches of ${n(opts.batch)}`,
+    );
+  }
+  if (opts.phases.includes("latency")) {
+    parts.push(
+      `latency ${n(opts.latencyJobs)} jobs at ${opts.latencyRate}/s into a worker at concurrency ${opts.latencyConcurrency}`,
+    );
+  }
+  return parts.join("; ");
 }
 
 let redisServerPid: number | undefined;

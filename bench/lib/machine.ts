@@ -3,7 +3,7 @@
  * the machine, the Redis and the runtimes are part of the result.
  */
 import { execFileSync } from "node:child_process";
-import { cpus, release, totalmem, type } from "node:os";
+import { cpus, loadavg, release, totalmem, type } from "node:os";
 import type { Redis } from "ioredis";
 
 export interface Machine {
@@ -14,6 +14,8 @@ export interface Machine {
   redis: string;
   node: string;
   ruby?: string;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAverage: number;
 }
 
 export async function describeMachine(redis: Redis): Promise<Machine> {
@@ -34,12 +36,13 @@ export async function describeMachine(redis: Redis): Promise<Machine> {
     redis: redisVersion,
     node: process.version,
     ruby,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
   };
 }
 
 export function formatMachine(m: Machine): string {
   return [
-    `${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.os}`,
+    `${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.os}, load average ${m.loadAverage} at start`,
     `Redis ${m.redis} (dedicated redis-server on loopback, --save "" --appendonly no)`,
     `Node ${m.node}${m.ruby ? `, Ruby ${m.ruby}` : ""}`,
   ].join("\n");
