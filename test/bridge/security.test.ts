@@ -368,7 +368,11 @@ describe("fuzzing", () => {
         if (token) headers.authorization = `Bearer ${token}`;
         if (random() < 0.5) headers["upstash-encoding"] = "base64";
         const res = await b.fetch(
-          new Request(`http://bridge.test${path}`, { method: "POST", headers, body }),
+          new Request(`http://bridge.test${path}`, {
+            method: "POST",
+            headers,
+            body: body as BodyInit,
+          }),
         );
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

@@ -162,14 +162,14 @@ const scenarios: Scenario[] = [
       await r.zrange("schedule", 0, -1),
     ],
     tcp: async (r) => [
-      await r.zadd("schedule", 1700000000.25, payload, 1.5, "b"),
-      await r.zrange("schedule", 0, -1, "WITHSCORES"),
+      await r.zadd("schedule", "1700000000.25", payload, "1.5", "b"),
+      await r.zrange("schedule", 0, "-1", "WITHSCORES"),
       await r.zscore("schedule", payload),
-      await r.zincrby("schedule", 2, "b"),
+      await r.zincrby("schedule", "2", "b"),
       await r.zrangebyscore("schedule", "-inf", 10),
       await r.zcard("schedule"),
       await r.zrem("schedule", "b"),
-      await r.zrange("schedule", 0, -1),
+      await r.zrange("schedule", 0, "-1"),
     ],
   },
   {
@@ -192,7 +192,7 @@ const scenarios: Scenario[] = [
         .incr("stat:processed")
         .hset("proc", { busy: "0", beat: "1700000000.5" })
         .call("HGETALL", "proc")
-        .zadd("schedule", 12.5, payload)
+        .zadd("schedule", "12.5", payload)
         .exec();
       return results!.map(([, v]) => v);
     },
