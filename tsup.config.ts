@@ -1,8 +1,11 @@
 // Build: one entry per public subpath. `scripts/check-exports.ts` fails the build when these
-// entries and package.json's `exports` map differ.
+// entries and package.json's `exports` map differ; `binEntries` are the `bin` files.
 import { defineConfig } from "tsup";
 
 export const entries: Record<string, string> = {
+  node: "runtimes/node/index.ts",
+  bun: "runtimes/bun/index.ts",
+  deno: "runtimes/deno/index.ts",
   index: "src/index.ts",
   worker: "src/worker/index.ts",
   api: "src/api/index.ts",
@@ -10,8 +13,13 @@ export const entries: Record<string, string> = {
   bridge: "src/bridge/index.ts",
 };
 
+/** Built files that are package.json `bin` targets, not exports. */
+export const binEntries: Record<string, string> = {
+  cli: "runtimes/cli.ts",
+};
+
 export default defineConfig({
-  entry: entries,
+  entry: { ...entries, ...binEntries },
   format: ["esm"],
   dts: true,
   clean: true,

@@ -1,7 +1,7 @@
 // Fails when package.json's `exports` map and tsup's entries differ, either way, or when a built
 // file an export points at is missing.
 import { existsSync, readFileSync } from "node:fs";
-import { entries } from "../tsup.config";
+import { binEntries, entries } from "../tsup.config";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const problems: string[] = [];
@@ -10,14 +10,22 @@ for (const [subpath, target] of Object.entries<Record<string, string>>(pkg.expor
   const name = subpath === "." ? "index" : subpath.slice(2);
   exported.add(name);
   if (!entries[name]) problems.push(`exports["${subpath}"] has no tsup entry "${name}"`);
-  if (target.import !== `./dist/${name}.js`) problems.push(`exports["${subpath}"].import should be ./dist/${name}.js`);
-  if (target.types !== `./dist/${name}.d.ts`) problems.push(`exports["${subpath}"].types should be ./dist/${name}.d.ts`);
+  if (target.import !== `./dist/${name}.js`)
+    problems.push(`exports["${subpath}"].import should be ./dist/${name}.js`);
+  if (target.types !== `./dist/${name}.d.ts`)
+    problems.push(`exports["${subpath}"].types should be ./dist/${name}.d.ts`);
   for (const file of [target.import, target.types]) {
-    if (file && !existsSync(new URL(`../${file}`, import.meta.url))) problems.push(`${file} was not built`);
+    if (file && !existsSync(new URL(`../${file}`, import.meta.url)))
+      problems.push(`${file} was not built`);
   }
 }
 for (const name of Object.keys(entries)) {
   if (!exported.has(name)) problems.push(`tsup entry "${name}" is not in package.json exports`);
+}
+for (const [name, file] of Object.entries<string>(pkg.bin ?? {})) {
+  const entry = file.replace(/^\.\/dist\//, "").replace(/\.js$/, "");
+  if (!binEntries[entry]) problems.push(`bin "${name}" (${file}) has no tsup bin entry`);
+  if (!existsSync(new URL(`../${file}`, import.meta.url))) problems.push(`${file} was not built`);
 }
 if (problems.length > 0) {
   console.error(`exports map and tsup entries differ:\n  ${problems.join("\n  ")}`);

@@ -142,7 +142,7 @@ describe("scheduled push", () => {
     const client = new Client({ redis: t.redis });
     const at = Math.floor(Date.now() / 1000) + 300; // a whole second
     const jid = await client.push({ class: "Later", args: [1], at, enqueued_at: 1 });
-    const members = await t.redis.zrange("schedule", 0, -1, "WITHSCORES");
+    const members = await t.redis.zrange("schedule", "0", "-1", "WITHSCORES");
     expect(members).toHaveLength(2);
     const [member, score] = members as [string, string];
     expect(Number(score)).toBe(at);
@@ -159,7 +159,7 @@ describe("scheduled push", () => {
     const now = Date.now() / 1000;
     await client.performIn(120, "In", "x");
     await client.performAt(new Date((now + 3600) * 1000), "At", "y");
-    const scores = (await t.redis.zrange("schedule", 0, -1, "WITHSCORES"))
+    const scores = (await t.redis.zrange("schedule", "0", "-1", "WITHSCORES"))
       .filter((_, i) => i % 2 === 1)
       .map(Number);
     expect(scores[0]).toBeGreaterThanOrEqual(now + 119);

@@ -43,5 +43,5 @@ export function itWith(peer: keyof typeof peers): typeof it {
         throw new Error(missing);
       })) as unknown as typeof it;
   }
-  return it.skip;
+  return it.skip as unknown as typeof it;
 }

@@ -78,7 +78,7 @@ describe("Ruby Sidekiq 6.4 reads what our client writes", () => {
           20_000,
           `EchoJob to run\n${sidekiq.output()}`,
         );
-        expect(JSON.parse(result)).toEqual({ args, jid });
+        expect(JSON.parse(result as string)).toEqual({ args, jid });
         expect(await t.redis.llen("queue:default")).toBe(0);
       } finally {
         expect(await sidekiq.stop()).toBe(0);
@@ -112,7 +112,7 @@ describe("jobs written by Ruby's client parse in our model", () => {
     }
     const single = queued.find((r) => r.includes("12345678901234567890"))!;
     expect(single).toContain('"x":3.0');
-    const [member] = await t.redis.zrange("schedule", 0, -1);
+    const [member] = await t.redis.zrange("schedule", "0", "-1");
     const scheduled = parseJob(member!);
     expect(scheduled.args).toEqual([7]);
     expect("at" in scheduled).toBe(false);

@@ -1,0 +1,18 @@
+// Serves a fetch handler with Deno.serve (the dashboard and the bridge under Deno).
+import type { Served, ServeOptions } from "../../src/cli/runtime";
+import { Deno } from "./deno";
+
+export async function serveDeno(
+  handler: (request: Request) => Promise<Response>,
+  options: ServeOptions,
+): Promise<Served> {
+  const server = Deno.serve(
+    { hostname: options.hostname, port: options.port, onListen: () => undefined },
+    handler,
+  );
+  const { hostname, port } = server.addr;
+  return {
+    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    close: () => server.shutdown(),
+  };
+}

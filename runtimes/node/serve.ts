@@ -1,0 +1,64 @@
+// Serves a fetch handler (Request -> Response) with node:http: used by `edgekiq web` and
+// `edgekiq bridge` on Node. Bun and Deno use their own servers.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Served, ServeOptions } from "../../src/cli/runtime";
+
+export async function serveNode(
+  handler: (request: Request) => Promise<Response>,
+  options: ServeOptions,
+): Promise<Served> {
+  const server = createServer((req, res) => {
+    handle(handler, req, res, options).catch((err) => {
+      res.statusCode = 500;
+      res.end(JSON.stringify({ error: `internal error: ${(err as Error).message}` }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  handler: (request: Request) => Promise<Response>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServeOptions,
+): Promise<void> {
+  const url = `http://${req.headers.host ?? `${options.hostname}:${options.port}`}${req.url ?? "/"}`;
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const request = new Request(url, {
+    method: req.method,
+    headers,
+    body: hasBody ? (req as unknown as ReadableStream) : undefined,
+    // @ts-expect-error: Node's fetch needs duplex for a streamed request body.
+    duplex: hasBody ? "half" : undefined,
+  });
+  const response = await handler(request);
+  res.statusCode = response.status;
+  response.headers.forEach((value, key) => {
+    res.setHeader(key, value);
+  });
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  res.end(body);
+}

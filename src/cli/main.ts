@@ -1,0 +1,50 @@
+/**
+ * The `edgekiq` CLI: dispatches to a subcommand and turns the errors a person can act on
+ * (ConfigError: a bad flag, a missing file, a bad queue weight) into one line on stderr and a
+ * non-zero exit code. Anything else is a bug and keeps its stack.
+ */
+import { EdgekiqError } from "../core/errors";
+import type { CliRuntime } from "./runtime";
+import { STATS_HELP, statsCommand } from "./stats-command";
+import { WORKER_HELP, workerCommand } from "./worker-command";
+
+export type Command = (argv: readonly string[], rt: CliRuntime) => Promise<number>;
+
+/** Subcommands; `web` and `bridge` register themselves here (see commands.ts). */
+export const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+  worker: { run: workerCommand, summary: "run jobs", help: WORKER_HELP },
+  stats: { run: statsCommand, summary: "print queue sizes and counters", help: STATS_HELP },
+};
+
+export const VERSION = "0.1.0";
+
+export function mainHelp(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `Usage: edgekiq <command> [options]\n\nCommands:\n${rows.join("\n")}\n\nRun \`edgekiq <command> --help\` for a command's options.\nREDIS_URL sets the default Redis.\n`;
+}
+
+export async function main(argv: readonly string[], rt: CliRuntime): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    rt.stdout(mainHelp());
+    return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "-v") {
+    rt.stdout(`edgekiq ${VERSION} (${rt.name})`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    rt.stderr(`edgekiq: unknown command "${name}"; run \`edgekiq --help\``);
+    return 2;
+  }
+  try {
+    return await command.run(rest, rt);
+  } catch (err) {
+    if (err instanceof EdgekiqError) {
+      rt.stderr(`edgekiq ${name}: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}

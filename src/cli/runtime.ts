@@ -1,0 +1,40 @@
+/**
+ * What a CLI command needs from the runtime it runs on. The commands are plain functions
+ * `(argv, runtime) -> exit code`; runtimes/{node,bun,deno}/bin.ts each build one of these from
+ * their own APIs, so nothing under src/ touches `process`, `Deno` or `Bun`.
+ */
+import type { IoredisLike } from "../redis/tcp";
+import type { Platform } from "../worker/platform";
+import type { RedisConnectionOptions } from "./redis-options";
+
+/** An ioredis connection as the CLI uses it: commands, events for outage logs, and closing. */
+export type CliRedis = IoredisLike & {
+  on(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
+  disconnect(): void;
+};
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+}
+
+export interface Served {
+  /** The address actually bound, e.g. http://127.0.0.1:9292 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface CliRuntime {
+  /** "node", "bun" or "deno": shown in logs and --version only. */
+  readonly name: string;
+  readonly platform: Platform;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  openRedis(options: RedisConnectionOptions): CliRedis;
+  /** Imports a .ts/.js module by path (relative to cwd). */
+  loadModule(path: string): Promise<unknown>;
+  readTextFile(path: string): Promise<string>;
+  serve(handler: (request: Request) => Promise<Response>, options: ServeOptions): Promise<Served>;
+}
