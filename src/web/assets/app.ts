@@ -76,6 +76,8 @@ function realtime(): void {
   const failed: number[] = [];
   let last: Record<string, number> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // Bumped when the interval changes, so a poll still in flight does not start a second loop.
+  let generation = 0;
   let interval = Number(localStorage.getItem(INTERVAL_KEY)) || 5000;
 
   const draw = () => {
@@ -93,6 +95,7 @@ function realtime(): void {
   };
 
   const poll = async () => {
+    const mine = generation;
     try {
       const response = await fetch(url, {
         headers: { accept: "application/json" },
@@ -120,7 +123,7 @@ function realtime(): void {
     } catch {
       // Offline or restarting: try again at the next tick.
     }
-    timer = setTimeout(poll, interval);
+    if (mine === generation) timer = setTimeout(poll, interval);
   };
 
   const buttons = document.querySelectorAll<HTMLButtonElement>("button.poll-interval");
@@ -135,6 +138,7 @@ function realtime(): void {
       localStorage.setItem(INTERVAL_KEY, String(interval));
       mark();
       clearTimeout(timer);
+      generation++;
       void poll();
     });
   });
