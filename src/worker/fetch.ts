@@ -4,7 +4,8 @@
  * acknowledges it, retries it, kills it or puts it back. A `kill -9` therefore loses nothing:
  * orphan recovery puts the lists of a process whose heartbeat expired back on their queues.
  *
- * 1. `fetchBatch(n)`: one Lua call moves up to n jobs across the queues in the requested order.
+ * 1. `fetchBatch(n)`: one Lua call acknowledges finished jobs and moves up to n new ones across the
+ *    queues in the requested order.
  * 2. `block(i)`: when everything is empty, BLMOVE with a 2 s timeout (Sidekiq's TIMEOUT) on a
  *    connection of its own per queue, so an idle worker sees a new job one round trip after it
  *    is pushed. Connections: 1 shared + 1 per queue, whatever the concurrency.
@@ -14,6 +15,7 @@
 import type { Keys } from "../core/keys";
 import { fetchBatch, recoverOrphans } from "../redis/scripts/index.gen";
 import type { BlockingRedisClient, RedisClient, RedisReply } from "../redis/types";
+import { sleep } from "./ack-batcher";
 
 /** Sidekiq's BRPOP timeout: short enough to notice a shutdown. */
 export const BLOCK_TIMEOUT_SECONDS = 2;
@@ -29,6 +31,10 @@ export class ReliableFetch {
   readonly inProgressKeys: string[];
   /** Members of the in-progress index for this process, one per queue. */
   readonly indexMembers: string[];
+  #acks: (number | string)[] = [];
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #ackFlight: Promise<void> | undefined;
+  readonly #allQueues: number[];
 
   constructor(
     private readonly redis: BlockingRedisClient,
@@ -39,6 +45,7 @@ export class ReliableFetch {
     this.queueKeys = queues.map((q) => keys.queue(q));
     this.inProgressKeys = queues.map((q) => keys.inProgress(identity, q));
     this.indexMembers = queues.map((q) => indexMember(identity, q));
+    this.#allQueues = queues.map((_, i) => i);
   }
 
   /** Registers this process's lists in the index, so others can find them if we die. */
@@ -46,16 +53,85 @@ export class ReliableFetch {
     await this.redis.call(["sadd", this.keys.inProgressIndex, ...this.indexMembers]);
   }
 
-  /** Moves up to `n` jobs, trying queues in `order` (indexes into `queues`). */
+  /**
+   * Acknowledges a finished job. Acks travel with the next fetch call (one script call per
+   * cycle, not one command per job); when no fetch follows soon (idle, all slots on long jobs,
+   * stopping) a timer sends them on their own.
+   */
+  ack(queueIndex: number, json: string): void {
+    this.#acks.push(queueIndex, json);
+    if (!this.#ackTimer && !this.#ackFlight) {
+      this.#ackTimer = setTimeout(this.#flushAcksSoon, 0);
+    }
+  }
+
+  /** Acks not yet written. */
+  get pendingAcks(): number {
+    return this.#acks.length / 2;
+  }
+
+  /** Writes every pending ack; retries through Redis errors until they are written. */
+  async drainAcks(): Promise<void> {
+    for (;;) {
+      if (this.#ackFlight) await this.#ackFlight.catch(() => undefined);
+      else if (this.#acks.length > 0) await this.#flushAcks().catch(() => sleep(200));
+      else return;
+    }
+  }
+
+  /** Acks pending acks and moves up to `n` jobs, trying queues in `order`, in one call. */
   async fetchBatch(n: number, order: readonly number[]): Promise<FetchedJob[]> {
     const keys: string[] = [];
-    for (const i of order) keys.push(this.queueKeys[i]!, this.inProgressKeys[i]!);
-    const reply = (await this.redis.evalScript(fetchBatch, keys, [n])) as RedisReply[];
+    const slot: number[] = []; // queue index -> KEYS index (1-based) of its in-progress list
+    for (const i of order) {
+      keys.push(this.queueKeys[i]!, this.inProgressKeys[i]!);
+      slot[i] = keys.length;
+    }
+    // Queues missing from `order` (none today) still need a slot for their acks.
+    for (let i = 0; i < this.queues.length; i++) {
+      if (slot[i] === undefined) {
+        keys.push(this.queueKeys[i]!, this.inProgressKeys[i]!);
+        slot[i] = keys.length;
+      }
+    }
+    const acks = this.#acks;
+    this.#acks = [];
+    const args: (string | number)[] = [n, acks.length / 2];
+    for (let k = 0; k < acks.length; k += 2) args.push(slot[acks[k] as number]!, acks[k + 1]!);
+    let reply: RedisReply[];
+    try {
+      reply = (await this.redis.evalScript(fetchBatch, keys, args)) as RedisReply[];
+    } catch (err) {
+      // Not known to be written: keep them for the next call (a second LREM is harmless).
+      this.#acks = acks.concat(this.#acks);
+      throw err;
+    }
     const out: FetchedJob[] = [];
     for (let k = 0; k < reply.length; k += 2) {
       out.push({ queueIndex: order[Number(reply[k]) - 1]!, json: String(reply[k + 1]) });
     }
     return out;
+  }
+
+  readonly #flushAcksSoon = (): void => {
+    this.#ackTimer = undefined;
+    if (this.#acks.length === 0 || this.#ackFlight) return;
+    this.#flushAcks().catch(() => {
+      this.#ackTimer ??= setTimeout(this.#flushAcksSoon, 500);
+    });
+  };
+
+  #flushAcks(): Promise<void> {
+    const flight = this.fetchBatch(0, this.#allQueues).then(() => undefined);
+    this.#ackFlight = flight;
+    const done = () => {
+      if (this.#ackFlight === flight) this.#ackFlight = undefined;
+      if (this.#acks.length > 0 && !this.#ackTimer) {
+        this.#ackTimer = setTimeout(this.#flushAcksSoon, 0);
+      }
+    };
+    flight.then(done, done);
+    return flight;
   }
 
   /** Blocks up to 2 s for a job on queue `i`; null on timeout. */

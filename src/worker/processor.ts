@@ -54,12 +54,11 @@ export class Processor {
   async run(queueIndex: number, json: string): Promise<void> {
     const host = this.host;
     const queue = host.queues[queueIndex]!;
-    const ack = host.fetch.ackCommand(queueIndex, json);
     let payload: JobPayload;
     try {
       payload = parseJob(json);
     } catch (err) {
-      await this.#badPayload(err as Error, queue, json, ack);
+      await this.#badPayload(err as Error, queue, json, host.fetch.ackCommand(queueIndex, json));
       return;
     }
 
@@ -99,13 +98,14 @@ export class Processor {
     if (host.abandoned()) return;
     fields.elapsed_ms = Math.round((monoMs() - started) * 10) / 10;
     if (!error) {
-      host.acks.add([ack]);
+      host.fetch.ack(queueIndex, json);
       host.logger.info("done", fields);
       return;
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
     host.logger.warn("fail", fields);
+    const ack = host.fetch.ackCommand(queueIndex, json);
     await this.#fail(reg, queue, json, error, ack, error instanceof JobValidationError);
     host.handleError(error, { context: "Job raised exception", job: payload, jobstr: json });
   }

@@ -280,6 +280,7 @@ export class Worker extends WorkerEvents {
     this.#timers.clear();
     try {
       await this.#acks.drain();
+      await this.#fetch.drainAcks();
       await this.#beating;
       await clearHeartbeat(this.#redis, this.keys, this);
       const requeued = await recoverOrphanLists(this.#redis, this.keys, this.#fetch.indexMembers);
