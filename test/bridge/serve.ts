@@ -10,12 +10,22 @@ export interface Served {
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  host?: string;
+  /**
+   * Called after the handler has answered; returning true destroys the socket instead of
+   * replying, which a client sees as a network failure (a response lost in transit).
+   */
+  dropResponse?: () => boolean;
+}
+
 export async function serveFetch(
   handler: { fetch(request: Request): Promise<Response> },
-  host = "127.0.0.1",
+  options: ServeOptions = {},
 ): Promise<Served> {
+  const host = options.host ?? "127.0.0.1";
   const server = createServer((req, res) => {
-    void respond(handler, req, res).catch((err) => {
+    void respond(handler, req, res, options.dropResponse).catch((err) => {
       res.statusCode = 500;
       res.end(String(err));
     });
@@ -37,6 +47,7 @@ async function respond(
   handler: { fetch(request: Request): Promise<Response> },
   req: IncomingMessage,
   res: ServerResponse,
+  dropResponse?: () => boolean,
 ): Promise<void> {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -50,6 +61,10 @@ async function respond(
     duplex: "half",
   } as RequestInit);
   const response = await handler.fetch(request);
+  if (dropResponse?.()) {
+    req.socket.destroy();
+    return;
+  }
   const out: Record<string, string> = {};
   response.headers.forEach((value, key) => {
     out[key] = value;

@@ -1,0 +1,154 @@
+// Token loading (file text and environment values, as the CLI passes them), the command table's
+// key positions that scoped tokens rely on, and key-pattern globs. No Redis needed.
+import { describe, expect, it } from "vitest";
+import { globToRegExp, keysOf, loadTokens, refusal, sha256Hex } from "../../src/bridge";
+import { ConfigError } from "../../src/core/errors";
+
+describe("loadTokens", () => {
+  it("reads the token file format", () => {
+    const file = JSON.stringify({
+      tokens: [
+        { name: "edge", token: "edge-token-0123456789", scope: "enqueue", namespace: "myapp" },
+        { name: "dash", sha256: "A".repeat(64), scope: "read" },
+        {
+          name: "cache",
+          token: "cache-token-0123456789",
+          scope: { commands: ["GET", "set"], keys: ["cache:*"] },
+        },
+      ],
+    });
+    expect(loadTokens({ file })).toEqual([
+      { name: "edge", token: "edge-token-0123456789", scope: "enqueue", namespace: "myapp" },
+      { name: "dash", sha256: "a".repeat(64), scope: "read" },
+      {
+        name: "cache",
+        token: "cache-token-0123456789",
+        scope: { commands: ["get", "set"], keys: ["cache:*"] },
+      },
+    ]);
+  });
+
+  it("accepts a bare array and names unnamed tokens", () => {
+    expect(loadTokens({ file: '[{"token":"abcdefghijklmnop","scope":"admin"}]' })).toEqual([
+      { name: "token-1", token: "abcdefghijklmnop", scope: "admin" },
+    ]);
+  });
+
+  it("reads the environment: one variable per scope, a namespace, or JSON", () => {
+    const tokens = loadTokens({
+      env: {
+        EDGEKIQ_BRIDGE_ENQUEUE_TOKEN: "enqueue-0123456789abc",
+        EDGEKIQ_BRIDGE_ADMIN_TOKEN: "admin-0123456789abcde",
+        EDGEKIQ_BRIDGE_NAMESPACE: "ns",
+        EDGEKIQ_BRIDGE_TOKENS: '[{"name":"x","token":"json-0123456789abcdef","scope":"read"}]',
+        UNRELATED: "x",
+      },
+    });
+    expect(tokens).toEqual([
+      { name: "x", token: "json-0123456789abcdef", scope: "read" },
+      { name: "env-enqueue", token: "enqueue-0123456789abc", scope: "enqueue", namespace: "ns" },
+      { name: "env-admin", token: "admin-0123456789abcde", scope: "admin", namespace: "ns" },
+    ]);
+    expect(loadTokens({ env: {} })).toEqual([]);
+  });
+
+  const wrong: [string, string, RegExp][] = [
+    ["not JSON", "{", /not valid JSON/],
+    ["no list", '{"x":1}', /expected \{ "tokens"/],
+    ["a short token", '[{"token":"short","scope":"read"}]', /at least 16 characters/],
+    ["a token with spaces", '[{"token":"abcdefgh ijklmnopq","scope":"read"}]', /without spaces/],
+    [
+      "both token and sha256",
+      `[{"token":"abcdefghijklmnop","sha256":"${"a".repeat(64)}","scope":"read"}]`,
+      /exactly one/,
+    ],
+    ["a bad sha256", '[{"sha256":"xyz","scope":"read"}]', /64 hex digits/],
+    ["an unknown scope", '[{"token":"abcdefghijklmnop","scope":"write"}]', /scope must be/],
+    ["no scope", '[{"token":"abcdefghijklmnop"}]', /scope is missing/],
+    [
+      "commands not a list",
+      '[{"token":"abcdefghijklmnop","scope":{"commands":"get"}}]',
+      /commands must be/,
+    ],
+    [
+      "a script that is not a SHA-1",
+      '[{"token":"abcdefghijklmnop","scope":{"commands":["evalsha"],"scripts":["x"]}}]',
+      /SHA-1/,
+    ],
+    [
+      "a duplicate name",
+      '[{"name":"a","token":"abcdefghijklmnop","scope":"read"},{"name":"a","token":"bbcdefghijklmnop","scope":"read"}]',
+      /duplicate name/,
+    ],
+    [
+      "a duplicate token",
+      '[{"token":"abcdefghijklmnop","scope":"read"},{"token":"abcdefghijklmnop","scope":"admin"}]',
+      /duplicate token/,
+    ],
+  ];
+  for (const [what, file, message] of wrong) {
+    it(`rejects ${what} with a ConfigError that says so`, () => {
+      expect(() => loadTokens({ file })).toThrow(ConfigError);
+      expect(() => loadTokens({ file })).toThrow(message);
+    });
+  }
+
+  it("sha256Hex gives the digest a token file stores", async () => {
+    expect(await sha256Hex("abc")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+  });
+});
+
+describe("command key positions", () => {
+  const cases: [string, string[], string[] | undefined][] = [
+    ["get", ["a"], ["a"]],
+    ["set", ["a", "v", "EX", "1"], ["a"]],
+    ["mset", ["a", "1", "b", "2"], ["a", "b"]],
+    ["del", ["a", "b", "c"], ["a", "b", "c"]],
+    ["rename", ["a", "b"], ["a", "b"]],
+    ["lmove", ["a", "b", "LEFT", "RIGHT"], ["a", "b"]],
+    ["bitop", ["AND", "dest", "a", "b"], ["dest", "a", "b"]],
+    ["eval", ["return 1", "2", "k1", "k2", "arg"], ["k1", "k2"]],
+    ["evalsha", ["abc", "0", "arg"], []],
+    ["eval", ["return 1", "5", "k1"], undefined],
+    ["eval", ["return 1", "-1"], undefined],
+    ["zunionstore", ["dest", "2", "a", "b", "WEIGHTS", "1", "2"], ["dest", "a", "b"]],
+    ["zunion", ["2", "a", "b", "WITHSCORES"], ["a", "b"]],
+    ["lmpop", ["2", "a", "b", "LEFT"], ["a", "b"]],
+    ["xread", ["COUNT", "2", "STREAMS", "s1", "s2", "0", "0"], ["s1", "s2"]],
+    ["xread", ["STREAMS", "s1"], undefined],
+    ["object", ["ENCODING", "k"], ["k"]],
+    ["ping", [], []],
+    ["sort", ["k", "BY", "other:*"], undefined],
+    ["georadius", ["k", "0", "0", "1", "km", "STORE", "x"], undefined],
+    ["nosuch", ["a"], undefined],
+  ];
+  for (const [name, args, keys] of cases) {
+    it(`${name} ${args.join(" ")} -> ${keys ? JSON.stringify(keys) : "cannot tell"}`, () => {
+      expect(keysOf(name, args)).toEqual(keys);
+    });
+  }
+
+  it("refuses blocking, connection-state and server commands for everyone", () => {
+    for (const name of ["blpop", "bzpopmin", "wait", "multi", "select", "subscribe", "config"]) {
+      expect(refusal(name, [])).toMatch(/not supported over REST/);
+    }
+    expect(refusal("xread", ["BLOCK", "0", "STREAMS", "s", "$"])).toMatch(/BLOCK/);
+    expect(refusal("xread", ["STREAMS", "s", "0"])).toBeUndefined();
+    expect(refusal("copy", ["a", "b", "DB", "2"])).toMatch(/another database/);
+    expect(refusal("get", ["a"])).toBeUndefined();
+  });
+});
+
+describe("key patterns", () => {
+  it("* is any run, ? one character, everything else literal", () => {
+    expect(globToRegExp("queue:*").test("queue:default")).toBe(true);
+    expect(globToRegExp("queue:*").test("xqueue:default")).toBe(false);
+    expect(globToRegExp("a?c").test("abc")).toBe(true);
+    expect(globToRegExp("a?c").test("abbc")).toBe(false);
+    expect(globToRegExp("a.b[c]").test("a.b[c]")).toBe(true);
+    expect(globToRegExp("a.b").test("axb")).toBe(false);
+    expect(globToRegExp("*").test("any\nthing")).toBe(true);
+  });
+});
