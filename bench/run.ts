@@ -112,7 +112,13 @@ async function main(argv: string[]): Promise<number> {
             if (!can(s, "worker") || !can(s, "producer")) continue;
             await record(s, `drain_c${c}`, async () => {
               const r = await measureDrain(harness, s, c);
-              return { [`drain_c${c}`]: r.rate, [`rss_c${c}`]: r.rssMb };
+              const values: Record<string, number> = {
+                [`drain_c${c}`]: r.rate,
+                [`rss_c${c}`]: r.rssMb,
+                [`redis_cpu_c${c}`]: r.redisCpuUs,
+              };
+              if (r.workerCpuUs !== undefined) values[`worker_cpu_c${c}`] = r.workerCpuUs;
+              return values;
             });
           }
         }

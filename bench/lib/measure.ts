@@ -1,8 +1,9 @@
 /**
  * The three measurements, the same for every system (the method of the peer figures):
  * 1. drain: FLUSHDB, pre-push `jobs` with the system's bulk push, start ONE worker process, wait
- *    for its report (rate from first job start to last job end, measured inside the worker),
- *    sample its RSS every 100 ms meanwhile, stop it, check nothing is left and the count is right;
+ *    for its report (rate from first job start to last job end, and the worker's CPU time over
+ *    the same span, measured inside the worker), sample its RSS every 100 ms and take Redis's
+ *    CPU time (INFO cpu) meanwhile, stop it, check nothing is left and the count is right;
  * 2. enqueue: FLUSHDB, run the producer (bulk or one at a time, TCP or REST), check the count;
  * 3. latency: FLUSHDB, start the worker at concurrency 10, let it idle, push at a steady rate
  *    with enqueue times, take p50/p99 of start minus enqueue as the worker computed them.
@@ -31,6 +32,10 @@ export interface Harness {
 export interface DrainResult {
   rate: number;
   rssMb: number;
+  /** Worker CPU per job, first start to last end (µs). */
+  workerCpuUs?: number;
+  /** Redis CPU per job while the worker ran (µs; includes its start-up commands). */
+  redisCpuUs: number;
   report: WorkerReport;
 }
 
@@ -44,6 +49,7 @@ export async function measureDrain(
   await produce(h, system, "tcp", "bulk", jobs);
   await expectPending(h, system, jobs, "after pre-push");
 
+  const redisCpuBefore = await redisCpuMs(h.admin);
   const worker = spawn(h, system.name, system.worker(h.ctx, concurrency), {
     BENCH_CONCURRENCY: String(concurrency),
     BENCH_EXPECTED: String(jobs),
@@ -53,13 +59,21 @@ export async function measureDrain(
   try {
     const report = await waitForReport(h, worker, DONE_KEY, drainTimeoutMs(jobs));
     const rssMb = rss.stop();
+    const redisCpu = (await redisCpuMs(h.admin)) - redisCpuBefore;
     await stopWorker(worker);
     const workerReport = JSON.parse(report) as WorkerReport;
     if (workerReport.count !== jobs) {
       throw new Error(`${system.name} worker counted ${workerReport.count} jobs, not ${jobs}`);
     }
     await expectPending(h, system, 0, "after draining");
-    return { rate: workerReport.rate, rssMb, report: workerReport };
+    return {
+      rate: workerReport.rate,
+      rssMb,
+      workerCpuUs:
+        workerReport.cpuMs === undefined ? undefined : (workerReport.cpuMs * 1000) / jobs,
+      redisCpuUs: (redisCpu * 1000) / jobs,
+      report: workerReport,
+    };
   } finally {
     rss.stop();
     await worker.stop();
@@ -188,6 +202,13 @@ async function expectPending(
 /** Generous: even at 1,000 jobs/s plus start-up, a run finishes well within it. */
 function drainTimeoutMs(jobs: number): number {
   return 60_000 + jobs;
+}
+
+/** CPU time redis-server has used so far (user + system, ms), from INFO cpu. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
 }
 
 /** The line that names the error, for one-line notes under the table. */

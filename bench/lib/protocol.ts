@@ -29,6 +29,8 @@ export interface WorkerReport {
   lastEndMs: number;
   /** count / (lastEnd - firstStart) seconds. */
   rate: number;
+  /** CPU time (user + system) the worker process used from the first start to the last end. */
+  cpuMs?: number;
   latency?: { p50: number; p99: number; mean: number; max: number };
 }
 

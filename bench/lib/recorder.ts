@@ -1,7 +1,7 @@
 /**
  * The in-process counter the Node workers (edgekiq, BullMQ) run inside their job handler, the
  * counterpart of the Sidekiq server middleware in bench/systems/sidekiq/noop.rb: it notes the
- * first start and the last end, collects start-minus-enqueue latencies in latency mode, and hands
+ * first start and the last end (and the process's CPU time between them), collects start-minus-enqueue latencies in latency mode, and hands
  * one report to `send` when the expected count is reached. No per-job I/O.
  */
 import { monoMs } from "./clock";
@@ -12,6 +12,7 @@ export class Recorder {
   #count = 0;
   #first = 0;
   #last = 0;
+  #cpuAtFirst: NodeJS.CpuUsage | undefined;
   readonly #latencies: number[] = [];
   readonly #expected: number;
   readonly #latencyMode: boolean;
@@ -26,7 +27,10 @@ export class Recorder {
   /** Call when a job starts; `enqueuedMs` is the monotonic time the producer stamped on it. */
   start(enqueuedMs?: unknown): void {
     const now = monoMs();
-    if (this.#first === 0) this.#first = now;
+    if (this.#first === 0) {
+      this.#first = now;
+      this.#cpuAtFirst = process.cpuUsage();
+    }
     if (this.#latencyMode && typeof enqueuedMs === "number") {
       this.#latencies.push(now - enqueuedMs);
     }
@@ -37,11 +41,13 @@ export class Recorder {
     this.#last = monoMs();
     if (++this.#count !== this.#expected) return;
     const seconds = (this.#last - this.#first) / 1000;
+    const cpu = process.cpuUsage(this.#cpuAtFirst);
     const report: WorkerReport = {
       count: this.#count,
       firstStartMs: this.#first,
       lastEndMs: this.#last,
       rate: seconds > 0 ? this.#count / seconds : Number.POSITIVE_INFINITY,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
     if (this.#latencyMode) {
       const l = this.#latencies;

@@ -23,7 +23,7 @@ export interface Failure {
 export interface Figure {
   key: string;
   label: string;
-  unit: "jobs/s" | "ms" | "MB";
+  unit: "jobs/s" | "ms" | "MB" | "µs/job";
   /** Rates: higher is better; latency and memory: lower is better. */
   higherIsBetter: boolean;
 }
@@ -103,6 +103,23 @@ export function figuresFor(opts: BenchOptions): Figure[] {
         unit: "MB",
         higherIsBetter: false,
       });
+    }
+    // Where the time goes: the two processes that share the cores during a drain.
+    for (const c of opts.concurrencies) {
+      figures.push(
+        {
+          key: `worker_cpu_c${c}`,
+          label: `worker CPU per job c=${c}`,
+          unit: "µs/job",
+          higherIsBetter: false,
+        },
+        {
+          key: `redis_cpu_c${c}`,
+          label: `Redis CPU per job c=${c}`,
+          unit: "µs/job",
+          higherIsBetter: false,
+        },
+      );
     }
   }
   return figures;
@@ -193,6 +210,7 @@ function missingCell(
 function fmt(value: number, figure: Figure): string {
   if (figure.unit === "ms") return value.toFixed(2);
   if (figure.unit === "MB") return value.toFixed(0);
+  if (figure.unit === "µs/job") return value.toFixed(1);
   return Math.round(value).toLocaleString("en-US");
 }
 

@@ -71,6 +71,8 @@ describe("bench --short", () => {
       "latency_p50",
       "latency_p99",
       "rss_c10",
+      "worker_cpu_c10",
+      "redis_cpu_c10",
     ]);
     for (const system of results.systems) {
       const skipped = Object.keys(system.unavailable);

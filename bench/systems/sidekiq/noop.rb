@@ -4,7 +4,7 @@
 # 2. Logging at WARN: Sidekiq's default start/done line per job cuts its drain rate 2.3x, and the
 #    other systems log nothing per job either.
 # 3. A server middleware that counts jobs in process (no Redis write per job): first start, last
-#    end and, in latency mode, start minus the monotonic enqueue time the producer put in args[0].
+#    end, the process CPU time between them and, in latency mode, start minus the monotonic enqueue time the producer put in args[0].
 #    When BENCH_EXPECTED jobs have run it LPUSHes one JSON report to bench:done (the key names and
 #    report fields are those of bench/lib/protocol.ts).
 require "sidekiq"
@@ -32,10 +32,17 @@ module Bench
     Process.clock_gettime(Process::CLOCK_MONOTONIC, :float_millisecond)
   end
 
+  def self.cpu_ms
+    Process.clock_gettime(Process::CLOCK_PROCESS_CPUTIME_ID, :float_millisecond)
+  end
+
   def self.started(enqueued)
     now = mono
     LOCK.synchronize do
-      @first ||= now
+      unless @first
+        @first = now
+        @cpu_at_first = cpu_ms
+      end
       @latencies << (now - enqueued) if LATENCY && enqueued.is_a?(Numeric)
     end
   end
@@ -63,7 +70,8 @@ module Bench
       count: @count,
       firstStartMs: @first,
       lastEndMs: @last,
-      rate: seconds > 0 ? @count / seconds : nil
+      rate: seconds > 0 ? @count / seconds : nil,
+      cpuMs: cpu_ms - @cpu_at_first
     }
     if LATENCY
       sorted = @latencies.sort
