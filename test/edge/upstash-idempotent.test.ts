@@ -63,7 +63,7 @@ describe("a push whose response is lost", () => {
     await client.push({ class: "Later", args: [], at: Date.now() / 1000 + 3600, jid: "later-1" });
     const queued = (await t.redis.lrange("queue:low", 0, -1)).map((j) => JSON.parse(j).jid);
     expect(queued.sort()).toEqual([...jids].sort());
-    expect(await t.redis.zrange("schedule", 0, -1)).toHaveLength(1);
+    expect(await t.redis.zrange("schedule", 0, "-1")).toHaveLength(1);
   });
 });
 
