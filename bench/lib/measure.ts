@@ -108,7 +108,7 @@ export async function measureLatency(
   try {
     await waitForReport(h, worker, READY_KEY, 60_000);
     // "An idle, running worker": let start-up work (first heartbeat, recovery) settle.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, h.opts.short ? 200 : 1_000));
     await produce(h, system, "tcp", "latency", jobs);
     const report = JSON.parse(await waitForReport(h, worker, DONE_KEY, 60_000)) as WorkerReport;
     await stopWorker(worker);
