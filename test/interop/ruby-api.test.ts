@@ -68,14 +68,14 @@ describe.sequential("Ruby Sidekiq 6.4 data through edgekiq/api", () => {
     expect(d!.errorMessage).toBe("dead on arrival");
 
     // The process and its running SleepJob, from the 6.4 heartbeat (`<id>:workers`, every 5 s).
-    const procs = await waitFor(
+    const procs = (await waitFor(
       async () => {
         const list = await new ProcessSet({ redis }).list();
         return list.length === 1 && list[0]!.data.busy === 1 ? list : undefined;
       },
       20_000,
       "a busy process",
-    );
+    ))!;
     expect(procs[0]!.data).toMatchObject({
       tag: "rubyapp",
       concurrency: 3,
@@ -83,11 +83,11 @@ describe.sequential("Ruby Sidekiq 6.4 data through edgekiq/api", () => {
       quiet: false,
     });
     expect(procs[0]!.data.pid).toBe(sidekiq.child.pid);
-    const work = await waitFor(
+    const work = (await waitFor(
       async () => (await new WorkSet({ redis }).list())[0],
       20_000,
       "running job",
-    );
+    ))!;
     expect(work.job.klass).toBe("SleepJob");
     expect(work.queue).toBe("default");
     expect(work.process).toBe(procs[0]!.identity);
@@ -114,11 +114,11 @@ describe.sequential("Ruby Sidekiq 6.4 data through edgekiq/api", () => {
     // Ruby's own API agrees.
     expect((await push("puts Sidekiq::ProcessSet.new.first.stopping?")).trim()).toBe("true");
     await proc!.stop();
-    const code = await waitFor(
+    const code = (await waitFor(
       () => (sidekiq!.child.exitCode !== null ? { code: sidekiq!.child.exitCode } : undefined),
       25_000,
       "sidekiq to exit",
-    );
+    ))!;
     expect(code.code).toBe(0);
     // Its unfinished SleepJob went back to its queue, as Sidekiq's hard shutdown does.
     expect(await new Queue("default", { redis }).size()).toBe(1);
