@@ -1,0 +1,59 @@
+// Takes the README's dashboard screenshots in real Chromium from seeded demo data:
+//   npx tsx test/web/take-screenshots.ts
+// writes docs/images/dashboard-overview.png and docs/images/dashboard-job.png. Starts (and stops)
+// a redis-server of its own on a free port; touches nothing else.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { fromIoredis } from "../../src/redis/tcp";
+import { dashboard } from "../../src/web";
+import { startRedisServer } from "../helpers/redis-server";
+import { launchChromium } from "./chromium";
+import { jid, seed } from "./seed";
+import { serve } from "./serve";
+
+const out = fileURLToPath(new URL("../../docs/images/", import.meta.url));
+mkdirSync(out, { recursive: true });
+const server = await startRedisServer();
+const redis = new Redis(server.url);
+const site = await serve(dashboard({ redis: fromIoredis(redis), auth: "open" }));
+const browser = await launchChromium();
+try {
+  await seed(redis);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${site.url}/`);
+  await page.click('button.poll-interval[data-interval="2000"]');
+  // Some traffic, so the live graph has a shape.
+  for (const [p, f] of [
+    [120, 2],
+    [340, 5],
+    [260, 1],
+    [410, 9],
+    [380, 3],
+    [150, 0],
+  ]) {
+    await redis.incrby("stat:processed", p!);
+    await redis.incrby("stat:failed", f!);
+    const polls = await page.evaluate(() =>
+      Number(document.getElementById("realtime")?.dataset.polls ?? 0),
+    );
+    await page.waitForFunction(
+      (n) => Number(document.getElementById("realtime")?.dataset.polls) > n,
+      polls,
+    );
+  }
+  await page.screenshot({ path: `${out}dashboard-overview.png`, fullPage: true });
+  await page.goto(`${site.url}/retries`);
+  await page
+    .locator(`tr[data-jid="${jid(1)}"] a`)
+    .first()
+    .click();
+  await page.waitForSelector("pre.backtrace");
+  await page.screenshot({ path: `${out}dashboard-job.png`, fullPage: true });
+  console.log(`wrote ${out}dashboard-overview.png and dashboard-job.png`);
+} finally {
+  await browser.close();
+  await site.close();
+  await redis.quit();
+  await server.stop();
+}
