@@ -5,8 +5,7 @@
  * 1. start: first heartbeat (our process hash must exist before our in-progress lists do, or
  *    another worker's orphan check would take them), register the lists, recover orphans, then
  *    run the loops.
- * 2. Fetch loop: fill free slots with one batch call; when nothing is there, block on every
- *    queue (one connection each) and wake on the first job.
+ * 2. The manager (manager.ts) keeps the job slots full: batch fetches, blocking when idle.
  * 3. quiet: stop fetching and polling, hand unstarted jobs back, keep beating ("quiet": "true").
  * 4. stop: quiet, wait up to shutdownTimeout, then abort `ctx.signal`, write the pending acks,
  *    remove the process from `processes` and put everything left in our in-progress lists back
@@ -20,12 +19,13 @@ import { Keys } from "../core/keys";
 import { isRedisClient } from "../core/redis-input";
 import { fromIoredis, isIoredis } from "../redis/tcp";
 import type { BlockingRedisClient } from "../redis/types";
-import { AckBatcher, sleep } from "./ack-batcher";
+import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
-import { type FetchedJob, ReliableFetch, recoverOrphanLists } from "./fetch";
+import { ReliableFetch, recoverOrphanLists } from "./fetch";
 import { beat, clearHeartbeat, type RunningJob } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
+import { Manager } from "./manager";
 import { checkOptions, type WorkerOptions } from "./options";
 import { type Platform, type SignalName, webPlatform } from "./platform";
 import { Processor, type ProcessorHost } from "./processor";
@@ -58,28 +58,21 @@ export class Worker extends WorkerEvents {
   readonly #ownsAdapter: boolean;
   readonly #registry = new Map<string, Registration>();
   readonly #running = new Map<string, RunningJob>();
-  readonly #buffer: FetchedJob[] = [];
   readonly #acks: AckBatcher;
   readonly #fetch: ReliableFetch;
-  readonly #processor: Processor;
+  readonly #manager: Manager;
   readonly #shutdown = new AbortController();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #unsubscribe: (() => void)[] = [];
   #state: WorkerState = "new";
-  #busy = 0;
   #processed = 0;
   #failed = 0;
   #abandoned = false;
-  #lanes: (Promise<void> | undefined)[] = [];
-  #wakeResolve: (() => void) | undefined;
-  #wakePending = false;
-  #idleWaiters: (() => void)[] = [];
-  #fetchLoop: Promise<void> | undefined;
   #beating: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+  #quieting: Promise<void> | undefined;
   #resolveStopped!: () => void;
   #info = "";
-  #fetchDown = false;
 
   constructor(options: WorkerOptions) {
     super();
@@ -139,7 +132,16 @@ export class Worker extends WorkerEvents {
       },
       handleError: (err, ctx) => this.#handleError(err, ctx),
     };
-    this.#processor = new Processor(host);
+    this.#manager = new Manager({
+      fetch: this.#fetch,
+      processor: new Processor(host),
+      acks: this.#acks,
+      concurrency: this.concurrency,
+      queueCount: this.queueConfig.names.length,
+      order: this.queueConfig.order,
+      logger: this.logger,
+      handleError: (err, ctx) => this.#handleError(err, ctx),
+    });
   }
 
   get state(): WorkerState {
@@ -213,7 +215,7 @@ export class Worker extends WorkerEvents {
       concurrency: this.concurrency,
       queues: this.queueConfig.names,
     });
-    this.#fetchLoop = this.#runFetchLoop();
+    this.#manager.start();
     this.#every(this.heartbeatInterval, () => this.#beat());
     this.#every(this.#o.orphanCheckInterval ?? 60, () => this.#checkOrphans());
     if (this.#o.scheduler ?? true) this.#schedulePoll(initialWait(this.#o.pollIntervalAverage));
@@ -225,18 +227,20 @@ export class Worker extends WorkerEvents {
   }
 
   /** Stops fetching new jobs; running jobs finish. The process stays visible as quiet. */
-  async quiet(): Promise<void> {
-    if (this.#state !== "running") return;
+  quiet(): Promise<void> {
+    if (this.#state === "new" || this.#state === "stopped") return Promise.resolve();
+    // Memoised: a stop right after a TSTP must wait for the same quiet to finish.
+    this.#quieting ??= this.#quiet();
+    return this.#quieting;
+  }
+
+  async #quiet(): Promise<void> {
     this.#state = "quiet";
     this.logger.info("Quieting", { identity: this.identity });
-    this.#wake();
-    await this.#fetchLoop;
-    if (this.#ownsAdapter) await this.#redis.close(); // drops the blocked fetch connections now
-    await Promise.allSettled(this.#lanes);
-    // Unstarted jobs go back to the front of their queues for other workers.
-    for (const job of this.#buffer.splice(0)) {
-      this.#acks.add(this.#fetch.requeueCommands(job.queueIndex, job.json));
-    }
+    // Closing our own duplicated connections ends blocked fetches now, not in up to 2 s.
+    await this.#manager.quiet(async () => {
+      if (this.#ownsAdapter) await this.#redis.close();
+    });
     this.emit("quiet", undefined);
     this.#beat().catch(() => undefined);
   }
@@ -257,19 +261,10 @@ export class Worker extends WorkerEvents {
     this.#state = "stopping";
     this.emit("stopping", undefined);
     const timeoutMs = (this.#o.shutdownTimeout ?? 25) * 1000;
-    if (this.#busy > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    if (this.#busy > 0) {
+    const idle = await this.#manager.waitIdle(timeoutMs);
+    if (!idle) {
       this.logger.warn("Shutdown timeout reached; requeueing unfinished jobs", {
-        busy: this.#busy,
+        busy: this.#manager.busy,
         jids: this.runningJobs().map((j) => jidOf(j.payload)),
       });
       this.#shutdown.abort(new ShutdownError());
@@ -294,97 +289,6 @@ export class Worker extends WorkerEvents {
     this.logger.info("Bye!", { identity: this.identity });
     this.emit("stopped", undefined);
     this.#resolveStopped();
-  }
-
-  // --- the fetch loop ----------------------------------------------------------------------
-
-  async #runFetchLoop(): Promise<void> {
-    while (this.#state === "running") {
-      while (this.#buffer.length > 0 && this.#busy < this.concurrency) {
-        this.#startJob(this.#buffer.shift()!);
-      }
-      const free = this.concurrency - this.#busy - this.#buffer.length;
-      if (free <= 0) {
-        await this.#waitWake();
-        continue;
-      }
-      let jobs: FetchedJob[];
-      try {
-        jobs = await this.#fetch.fetchBatch(free, this.queueConfig.order());
-        if (this.#fetchDown) {
-          this.#fetchDown = false;
-          this.logger.info("Redis is online again; fetching");
-        }
-      } catch (err) {
-        if (!this.#fetchDown) {
-          this.#fetchDown = true;
-          this.logger.error("Error fetching job", { error_message: coerceError(err).message });
-          this.#handleError(err, { context: "Error fetching job" });
-        }
-        await sleep(1000);
-        continue;
-      }
-      if (jobs.length > 0) {
-        // Quiet began during the call: the jobs are ours; hand them back with the buffer.
-        if (this.#state !== "running") this.#buffer.push(...jobs);
-        else for (const job of jobs) this.#startJob(job);
-        continue;
-      }
-      this.#blockOnQueues();
-      await this.#waitWake();
-    }
-  }
-
-  #blockOnQueues(): void {
-    for (let i = 0; i < this.queueConfig.names.length; i++) {
-      if (this.#lanes[i]) continue;
-      this.#lanes[i] = this.#fetch.block(i).then(
-        (job) => {
-          if (job) this.#buffer.push(job);
-          this.#lanes[i] = undefined;
-          this.#wake();
-        },
-        async (err) => {
-          if (this.#state === "running") {
-            this.#handleError(err, { context: "Error in blocking fetch" });
-            await sleep(1000);
-          }
-          this.#lanes[i] = undefined;
-          this.#wake();
-        },
-      );
-    }
-  }
-
-  #startJob(job: FetchedJob): void {
-    this.#busy++;
-    this.#processor.run(job.queueIndex, job.json).then(this.#jobDone, this.#jobDone);
-  }
-
-  readonly #jobDone = (): void => {
-    this.#busy--;
-    if (this.#busy === 0 && this.#idleWaiters.length > 0) {
-      for (const r of this.#idleWaiters.splice(0)) r();
-    }
-    this.#wake();
-  };
-
-  #waitWake(): Promise<void> {
-    if (this.#wakePending) {
-      this.#wakePending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.#wakeResolve = resolve;
-    });
-  }
-
-  #wake(): void {
-    const resolve = this.#wakeResolve;
-    if (resolve) {
-      this.#wakeResolve = undefined;
-      resolve();
-    } else this.#wakePending = true;
   }
 
   // --- heartbeat, scheduler, orphans, signals ------------------------------------------------
@@ -466,8 +370,9 @@ export class Worker extends WorkerEvents {
   #onSignal(name: SignalName | string, remote: boolean): void {
     this.logger.info(`Got ${name} signal`, { remote });
     this.emit("signal", { name, remote });
-    if (name === "TSTP") void this.quiet();
-    else if (name === "TERM" || name === "INT") void this.stop();
+    const report = (err: unknown) => this.#handleError(err, { context: `Error handling ${name}` });
+    if (name === "TSTP") this.quiet().catch(report);
+    else if (name === "TERM" || name === "INT") this.stop().catch(report);
     else if (name === "TTIN") {
       const jobs = this.runningJobs();
       for (const j of jobs)

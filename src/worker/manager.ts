@@ -1,0 +1,173 @@
+/**
+ * The manager (Sidekiq's `manager.rb` + the processors' fetch loop): keeps up to `concurrency`
+ * jobs running. One loop, not one per slot: it fills every free slot with one batch call (which
+ * also carries the finished jobs' acks), and when the queues are empty it blocks on every queue
+ * (BLMOVE, one connection per queue) and wakes on the first job. Whatever it holds but has not
+ * started goes back to the front of its queue on quiet.
+ */
+import { coerceError } from "../core/errors";
+import type { AckBatcher } from "./ack-batcher";
+import { sleep } from "./ack-batcher";
+import type { FetchedJob, ReliableFetch } from "./fetch";
+import type { Logger } from "./logger";
+import type { Processor } from "./processor";
+import type { ErrorContext } from "./types";
+
+export interface ManagerDeps {
+  fetch: ReliableFetch;
+  processor: Processor;
+  acks: AckBatcher;
+  concurrency: number;
+  queueCount: number;
+  /** Queue indexes to try, in order, for one fetch (strict or shuffled). */
+  order(): number[];
+  logger: Logger;
+  handleError(error: unknown, context: ErrorContext): void;
+}
+
+export class Manager {
+  readonly #d: ManagerDeps;
+  readonly #buffer: FetchedJob[] = [];
+  readonly #lanes: (Promise<void> | undefined)[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
+  #busy = 0;
+  #quieting = false;
+  #loop: Promise<void> | undefined;
+  #wakeResolve: (() => void) | undefined;
+  #wakePending = false;
+  #fetchDown = false;
+
+  constructor(deps: ManagerDeps) {
+    this.#d = deps;
+  }
+
+  /** Jobs started and not finished (including ones a hard stop gave up on). */
+  get busy(): number {
+    return this.#busy;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /**
+   * Stops fetching. `dropBlocking` should make blocked fetches return now (close their
+   * connections); otherwise they end within the 2 s block timeout. Unstarted jobs are requeued.
+   */
+  async quiet(dropBlocking: () => Promise<void>): Promise<void> {
+    this.#quieting = true;
+    this.#wake();
+    await this.#loop;
+    await dropBlocking().catch((err) =>
+      this.#d.handleError(err, { context: "Error closing fetch connections" }),
+    );
+    await Promise.allSettled(this.#lanes);
+    for (const job of this.#buffer.splice(0)) {
+      this.#d.acks.add(this.#d.fetch.requeueCommands(job.queueIndex, job.json));
+    }
+  }
+
+  /** Resolves true when no job is running, or false after `ms`. */
+  async waitIdle(ms: number): Promise<boolean> {
+    if (this.#busy === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = await Promise.race([
+      new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return idle;
+  }
+
+  async #run(): Promise<void> {
+    const { concurrency, fetch } = this.#d;
+    while (!this.#quieting) {
+      while (this.#buffer.length > 0 && this.#busy < concurrency) {
+        this.#startJob(this.#buffer.shift()!);
+      }
+      const free = concurrency - this.#busy - this.#buffer.length;
+      if (free <= 0) {
+        await this.#waitWake();
+        continue;
+      }
+      let jobs: FetchedJob[];
+      try {
+        jobs = await fetch.fetchBatch(free, this.#d.order());
+        if (this.#fetchDown) {
+          this.#fetchDown = false;
+          this.#d.logger.info("Redis is online again; fetching");
+        }
+      } catch (err) {
+        if (!this.#fetchDown) {
+          this.#fetchDown = true;
+          this.#d.logger.error("Error fetching job", { error_message: coerceError(err).message });
+          this.#d.handleError(err, { context: "Error fetching job" });
+        }
+        await sleep(1000);
+        continue;
+      }
+      if (jobs.length > 0) {
+        // Quiet began during the call: the jobs are ours; they go back with the buffer.
+        if (this.#quieting) this.#buffer.push(...jobs);
+        else for (const job of jobs) this.#startJob(job);
+        continue;
+      }
+      this.#blockOnQueues();
+      await this.#waitWake();
+    }
+  }
+
+  #blockOnQueues(): void {
+    for (let i = 0; i < this.#d.queueCount; i++) {
+      if (this.#lanes[i]) continue;
+      this.#lanes[i] = this.#d.fetch.block(i).then(
+        (job) => {
+          if (job) this.#buffer.push(job);
+          this.#lanes[i] = undefined;
+          this.#wake();
+        },
+        async (err) => {
+          if (!this.#quieting) {
+            this.#d.handleError(err, { context: "Error in blocking fetch" });
+            await sleep(1000);
+          }
+          this.#lanes[i] = undefined;
+          this.#wake();
+        },
+      );
+    }
+  }
+
+  #startJob(job: FetchedJob): void {
+    this.#busy++;
+    this.#d.processor.run(job.queueIndex, job.json).then(this.#jobDone, this.#jobDone);
+  }
+
+  readonly #jobDone = (): void => {
+    this.#busy--;
+    if (this.#busy === 0 && this.#idleWaiters.length > 0) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+    this.#wake();
+  };
+
+  #waitWake(): Promise<void> {
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#wakeResolve = resolve;
+    });
+  }
+
+  #wake(): void {
+    const resolve = this.#wakeResolve;
+    if (resolve) {
+      this.#wakeResolve = undefined;
+      resolve();
+    } else this.#wakePending = true;
+  }
+}
