@@ -9,6 +9,7 @@ export {
   type ClientMiddleware,
   type ClientMiddlewareContext,
   type ClientOptions,
+  IDEMPOTENT_TTL_SECONDS,
   type PushItem,
 } from "./core/client";
 export { formatFloat, realMs, type TimestampUnit, timestampToMs, toTimestamp } from "./core/clock";
