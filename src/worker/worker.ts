@@ -16,7 +16,6 @@ import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
 import { isJobDefinition } from "../core/define-job";
 import { ConfigError, coerceError } from "../core/errors";
 import { Keys } from "../core/keys";
-import { isRedisClient } from "../core/redis-input";
 import { fromIoredis, isIoredis } from "../redis/tcp";
 import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
@@ -79,7 +78,7 @@ export class Worker extends WorkerEvents {
     checkOptions(options);
     this.#o = options;
     const input = options.redis;
-    if (isRedisClient(input) && typeof (input as BlockingRedisClient).blocking === "function") {
+    if (isBlockingClient(input)) {
       this.#redis = input as BlockingRedisClient;
       this.#ownsAdapter = false;
     } else if (isIoredis(input)) {
@@ -439,6 +438,19 @@ export class Worker extends WorkerEvents {
 }
 
 export type { ServerMiddleware };
+
+/** Structural check (not core/redis-input, which would pull the REST client into the bundle). */
+function isBlockingClient(value: unknown): value is BlockingRedisClient {
+  const v = value as Record<string, unknown> | null;
+  return (
+    !!v &&
+    typeof v.call === "function" &&
+    typeof v.multi === "function" &&
+    typeof v.evalScript === "function" &&
+    typeof v.blocking === "function" &&
+    typeof v.close === "function"
+  );
+}
 
 function nonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
