@@ -157,4 +157,35 @@ describe("Worker basics", () => {
     expect(job.error_message).toMatch(/timed out after 0.2 s/);
     expect((aborted as Error).name).toBe("JobTimeoutError");
   });
+
+  it("uses 1 + one-per-queue Redis connections, whatever the concurrency", async () => {
+    await t.flush();
+    const countClients = async () =>
+      (await t.redis.client("LIST"))
+        .toString()
+        .split("\n")
+        .filter((l) => l.includes(` db=${t.db} `)).length;
+    const before = await countClients();
+    const worker = testWorker(t.redis, { concurrency: 200, queues: ["a", "b"] });
+    await worker.start();
+    await new Promise((r) => setTimeout(r, 300)); // idle: both queues blocked
+    expect((await countClients()) - before).toBe(2);
+    await worker.stop();
+    await waitFor(async () => (await countClients()) === before, { what: "lanes closed" });
+  });
+
+  it("honours a Sidekiq 6 namespace on every key, including scheduled jobs", async () => {
+    await t.flush();
+    const nsClient = new Client({ redis: t.redis, namespace: "myapp" });
+    const ran: string[] = [];
+    const worker = testWorker(t.redis, { namespace: "myapp" });
+    worker.register("NsJob", (a) => void ran.push(a[0] as string));
+    await worker.start();
+    await nsClient.push({ class: "NsJob", args: ["now"] });
+    await nsClient.performIn(0.2, "NsJob", "later");
+    await waitFor(() => ran.length === 2, { what: "2 namespaced jobs" });
+    expect(ran.sort()).toEqual(["later", "now"]);
+    expect(await t.redis.sismember("myapp:processes", worker.identity)).toBe(1);
+    expect(await t.redis.exists("processes", "queue:default", "schedule")).toBe(0);
+  });
 });
