@@ -161,8 +161,7 @@ describe("Worker basics", () => {
   it("uses 1 + one-per-queue Redis connections, whatever the concurrency", async () => {
     await t.flush();
     const countClients = async () =>
-      (await t.redis.client("LIST"))
-        .toString()
+      String(await t.redis.call("client", "list"))
         .split("\n")
         .filter((l) => l.includes(` db=${t.db} `)).length;
     const before = await countClients();
