@@ -20,6 +20,12 @@ export interface RunningJob {
 export interface HeartbeatSource {
   identity: string;
   info: string;
+  /**
+   * This process's in-progress index members. Re-added on every beat: if an outage longer than
+   * the 60 s TTL let another worker recover (and unregister) our lists, new fetches are covered
+   * again from the next beat on.
+   */
+  indexMembers: readonly string[];
   sidekiqVersion: 6 | 7;
   running: ReadonlyMap<string, RunningJob>;
   quiet(): boolean;
@@ -95,6 +101,7 @@ export async function beat(
     ],
     ["expire", id, PROCESS_TTL_SECONDS],
     ["rpop", keys.signals(src.identity)],
+    ["sadd", keys.inProgressIndex, ...src.indexMembers],
   ]);
   return { firstBeat: replies[1] === 0, signal: (replies[4] as string | null) ?? null };
 }

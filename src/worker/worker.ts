@@ -299,6 +299,7 @@ export class Worker extends WorkerEvents {
         const result = await beat(this.#redis, this.keys, {
           identity: this.identity,
           info: this.#info,
+          indexMembers: this.#fetch.indexMembers,
           sidekiqVersion: this.sidekiqVersion,
           running: this.#running,
           quiet: () => this.#state !== "running",

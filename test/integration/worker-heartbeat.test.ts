@@ -179,4 +179,17 @@ describe("heartbeat", () => {
     expect(worker.state).toBe("stopped");
     expect(handlers.size).toBe(0); // unsubscribed
   });
+
+  it("re-registers its in-progress lists on every beat (after an outage let others recover them)", async () => {
+    await t.flush();
+    const worker = testWorker(t.redis, { platform });
+    await worker.start();
+    const { indexMember } = await import("../../src/worker/fetch");
+    const member = indexMember(worker.identity, "default");
+    expect(await t.redis.sismember("edgekiq:inprogress", member)).toBe(1);
+    await t.redis.srem("edgekiq:inprogress", member);
+    await waitFor(async () => (await t.redis.sismember("edgekiq:inprogress", member)) === 1, {
+      what: "re-registered",
+    });
+  });
 });
