@@ -10,6 +10,11 @@
 require "sidekiq"
 require "json"
 
+# Debian pairs Sidekiq 6.4.1 with redis-rb 4.8, which warns on stderr about a deprecated call
+# Sidekiq makes (a positional BRPOP timeout: one two-line warning per fetched job). That is log
+# output, so it is off like the job logging; the warning's message is still built per call.
+Redis.silence_deprecations = true
+
 class NoopJob
   include Sidekiq::Worker
 
