@@ -212,4 +212,40 @@ describe("our worker with Ruby Sidekiq 6.4", () => {
     },
     60_000,
   );
+
+  itRuby(
+    "Ruby's scheduler and ours, running at once, move every due job exactly once",
+    async () => {
+      const n = 5000;
+      const args: (string | number)[] = [];
+      for (let i = 0; i < n; i++) {
+        args.push(
+          1_700_000_000 + i,
+          `{"retry":true,"queue":"default","class":"HardJob","args":[${i}],"jid":"j${i}"}`,
+        );
+      }
+      await t.redis.zadd("schedule", ...args);
+      const { enqueueDueJobs } = await import("../../src/worker/scheduled");
+      const { fromIoredis } = await import("../../src/redis/tcp");
+      const { Keys } = await import("../../src/core/keys");
+      const ours = fromIoredis(t.connect());
+      const rubyRun = ruby(
+        `require "sidekiq/scheduled"\nSidekiq::Scheduled::Enq.new.enqueue_jobs`,
+        t.url,
+      );
+      // Start racing once Ruby is moving jobs.
+      await waitFor(async () => (await t.redis.llen("queue:default")) > 0, 20_000, "Ruby's poller");
+      let movedByUs = 0;
+      // Keep polling until the set is empty, racing Ruby's one-job-per-call loop.
+      while ((await t.redis.zcard("schedule")) > 0) {
+        movedByUs += await enqueueDueJobs(ours, new Keys(), "seconds");
+      }
+      await rubyRun;
+      const queue = await t.redis.lrange("queue:default", 0, -1);
+      expect(queue).toHaveLength(n);
+      expect(new Set(queue.map((j) => JSON.parse(j).jid)).size).toBe(n);
+      expect(movedByUs).toBeGreaterThan(0);
+      expect(movedByUs).toBeLessThan(n); // Ruby moved some too
+    },
+  );
 });
