@@ -5,11 +5,14 @@
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { bridge } from "../../src/bridge";
+import { Client } from "../../src/core/client";
 import { toRedisClient } from "../../src/core/redis-input";
 import { fromUpstash } from "../../src/redis/rest";
 import { fromIoredis } from "../../src/redis/tcp";
+import { RedisReplyError } from "../../src/redis/types";
 import { serveFetch } from "../bridge/serve";
 import { useTestRedis } from "../helpers/redis";
+import { freePort } from "../helpers/redis-server";
 import { CASES, describeRedisClient } from "./conformance";
 
 const t = await useTestRedis();
@@ -70,6 +73,37 @@ describe("TCP and REST side by side", () => {
       ["llen", "queue:default"],
     ]);
     expect(requests).toEqual(["/", "/multi-exec", "/pipeline"]);
+  });
+});
+
+describe("REST errors", () => {
+  it("carry Redis's text only, never the command (job arguments stay out of error logs)", async () => {
+    await t.redis.set("queue:default", "not a list");
+    const client = new Client({ redis: upstash });
+    const err = await client.push({ class: "Secret", args: ["card-4242424242424242"] }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(RedisReplyError);
+    expect(err!.message).toBe("WRONGTYPE Operation against a key holding the wrong kind of value");
+    expect(String(err!.stack)).not.toContain("4242");
+  });
+
+  it("pass a network failure through as it is (not as a Redis reply)", async () => {
+    const port = await freePort();
+    const down = fromUpstash(
+      new UpstashRedis({ url: `http://127.0.0.1:${port}`, token: TOKEN, retry: false }),
+    );
+    const err = await down.call(["ping"]).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(RedisReplyError);
+  });
+
+  it("refuses something that is not an @upstash/redis instance", () => {
+    expect(() => fromUpstash({} as never)).toThrow(/expected an @upstash\/redis/);
   });
 });
 
