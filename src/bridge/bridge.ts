@@ -38,6 +38,23 @@ export interface BridgeOptions {
   poolSize?: number;
   /** Serve under a path prefix, e.g. `/redis` (the client's URL then ends in `/redis`). */
   basePath?: string;
+  /**
+   * Milliseconds a command may take before the request gets a 504 (ioredis `commandTimeout` on
+   * the pooled connections; with a factory, set it on the connections you create). Default: none.
+   */
+  commandTimeoutMs?: number;
+  /** Called once per answered request, for logs and metrics. Never carries arguments or values. */
+  onRequest?: (event: BridgeRequestEvent) => void;
+}
+
+export interface BridgeRequestEvent {
+  /** The token's name; undefined when authentication failed. */
+  token: string | undefined;
+  path: string;
+  status: number;
+  /** Lower-cased command names, in order (empty when the body was not read or not valid). */
+  commands: string[];
+  ms: number;
 }
 
 export interface Bridge {
@@ -65,19 +82,51 @@ export function bridge(options: BridgeOptions): Bridge {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new ConfigError(`bridge: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
   }
-  const pools = new ConnectionPools(options.redis, options.poolSize ?? 2);
+  const timeout = options.commandTimeoutMs;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+    throw new ConfigError(`bridge: commandTimeoutMs must be a positive integer, got ${timeout}`);
+  }
+  const pools = new ConnectionPools(options.redis, options.poolSize ?? 2, timeout);
   const authenticate = createAuthenticator(tokens);
   const scopes = new Map(tokens.map((t) => [t, compileScope(t)]));
 
   async function handle(request: Request, endpoint: Endpoint): Promise<Response> {
+    const started = Date.now();
+    const event: BridgeRequestEvent = {
+      token: undefined,
+      path: new URL(request.url).pathname,
+      status: 0,
+      commands: [],
+      ms: 0,
+    };
+    const response = await answer(request, endpoint, event);
+    if (options.onRequest) {
+      event.status = response.status;
+      event.ms = Date.now() - started;
+      try {
+        options.onRequest(event);
+      } catch {
+        // A failing logger must not fail the request.
+      }
+    }
+    return response;
+  }
+
+  async function answer(
+    request: Request,
+    endpoint: Endpoint,
+    event: BridgeRequestEvent,
+  ): Promise<Response> {
     const token = await authenticate(request.headers.get("authorization"));
     if (!token) return reply(401, { error: "WRONGPASS invalid or missing auth token" });
+    event.token = token.name;
     const caller: Caller = { token, scope: scopes.get(token)! };
     const base64 = request.headers.get("upstash-encoding")?.toLowerCase() === "base64";
     try {
       const text = await readBody(request, maxBodyBytes);
       const commands =
         endpoint === "single" ? [parseCommandBody(text)] : parseCommandListBody(text);
+      event.commands = commands.map((c) => c.name);
       await authorize(caller, commands);
       const conn = pools.get(token);
       if (endpoint === "single") return await runOne(conn, commands[0]!, base64);
@@ -85,6 +134,9 @@ export function bridge(options: BridgeOptions): Bridge {
     } catch (err) {
       if (err instanceof BridgeHttpError) return reply(err.status, { error: err.message });
       if (err instanceof ConfigError) return reply(500, { error: `ERR ${err.message}` });
+      if (isTimeout(err)) {
+        return reply(504, { error: `ERR command timed out after ${timeout} ms` });
+      }
       // A connection failure: say so without echoing the request.
       return reply(502, { error: `ERR bridge cannot reach Redis: ${messageOf(err)}` });
     }
@@ -173,6 +225,11 @@ async function runMany(
     err ? { error: err.message } : { result: encodeReply(value, base64) },
   );
   return reply(200, out);
+}
+
+/** ioredis rejects with this message when `commandTimeout` passes. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === "Command timed out";
 }
 
 function isReplyError(err: unknown): boolean {

@@ -30,9 +30,10 @@ export type BridgeRedis = BridgeConnectionTemplate | ((token: BridgeToken) => Br
 export class ConnectionPools {
   readonly #source: BridgeRedis;
   readonly #size: number;
+  readonly #commandTimeoutMs: number | undefined;
   readonly #pools = new Map<string, { conns: BridgeConnection[]; next: number }>();
 
-  constructor(source: BridgeRedis, size: number) {
+  constructor(source: BridgeRedis, size: number, commandTimeoutMs?: number) {
     if (typeof source !== "function" && typeof source?.duplicate !== "function") {
       throw new ConfigError("bridge: `redis` must be an ioredis instance or a connection factory");
     }
@@ -41,6 +42,7 @@ export class ConnectionPools {
     }
     this.#source = source;
     this.#size = size;
+    this.#commandTimeoutMs = commandTimeoutMs;
   }
 
   /** The next connection of this token's pool, creating the pool on first use. */
@@ -59,7 +61,9 @@ export class ConnectionPools {
   #open(token: BridgeToken): BridgeConnection {
     const source = this.#source;
     if (typeof source !== "function") {
-      return source.duplicate({ protocol: 2, keyPrefix: "" } as never) as BridgeConnection;
+      const override: Record<string, unknown> = { protocol: 2, keyPrefix: "" };
+      if (this.#commandTimeoutMs !== undefined) override.commandTimeout = this.#commandTimeoutMs;
+      return source.duplicate(override as never) as BridgeConnection;
     }
     const conn = source(token);
     if (conn.options?.protocol === 3) {

@@ -6,6 +6,7 @@
 export {
   type Bridge,
   type BridgeOptions,
+  type BridgeRequestEvent,
   bridge,
   DEFAULT_MAX_BODY_BYTES,
 } from "./bridge";

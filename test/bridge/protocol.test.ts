@@ -229,6 +229,46 @@ describe("deployment", () => {
     await resp3.close();
   });
 
+  it("reports each request to onRequest: token name, status, command names, never arguments", async () => {
+    const events: unknown[] = [];
+    const logged = bridge({
+      redis: t.redis,
+      tokens: [{ name: "edge", token: "edge-token-0123456789abcdef", scope: "enqueue" }],
+      onRequest: (e) => events.push({ ...e, ms: typeof e.ms }),
+    });
+    const send = (path: string, body: unknown, token?: string) =>
+      logged.fetch(
+        new Request(`http://bridge.test${path}`, {
+          method: "POST",
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          body: JSON.stringify(body),
+        }),
+      );
+    await send(
+      "/multi-exec",
+      [
+        ["SADD", "queues", "default"],
+        ["LPUSH", "queue:default", '{"args":["secret-value"]}'],
+      ],
+      "edge-token-0123456789abcdef",
+    );
+    await send("/", ["GET", "secret-key"], "edge-token-0123456789abcdef");
+    await send("/", ["PING"]);
+    await logged.close();
+    expect(events).toEqual([
+      {
+        token: "edge",
+        path: "/multi-exec",
+        status: 200,
+        commands: ["sadd", "lpush"],
+        ms: "number",
+      },
+      { token: "edge", path: "/", status: 403, commands: ["get"], ms: "number" },
+      { token: undefined, path: "/", status: 401, commands: [], ms: "number" },
+    ]);
+    expect(JSON.stringify(events)).not.toContain("secret");
+  });
+
   it("answers 502 with a JSON error when Redis cannot be reached", async () => {
     const port = await freePort();
     const down = bridge({

@@ -348,6 +348,37 @@ describe("malformed and oversized bodies", () => {
   });
 });
 
+describe("slow commands", () => {
+  it("get a 504 after commandTimeoutMs, and the bridge keeps answering", async () => {
+    const timed = bridge({
+      redis,
+      commandTimeoutMs: 100,
+      tokens: [{ name: "admin", token: ADMIN, scope: "admin" }],
+    });
+    try {
+      const send = (body: unknown) =>
+        timed.fetch(
+          new Request("http://bridge.test/", {
+            method: "POST",
+            headers: { authorization: `Bearer ${ADMIN}` },
+            body: JSON.stringify(body),
+          }),
+        );
+      // A script that keeps Redis busy for 400 ms (this file's private server only).
+      const busy =
+        "local t = redis.call('time') repeat local n = redis.call('time') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 400000 return 1";
+      const slow = await send(["EVAL", busy, 0]);
+      expect(slow.status).toBe(504);
+      expect(await slow.json()).toEqual({ error: "ERR command timed out after 100 ms" });
+      await new Promise((r) => setTimeout(r, 500));
+      const ok = await send(["PING"]);
+      expect(await ok.json()).toEqual({ result: "PONG" });
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe("fuzzing", () => {
   it("a thousand seeded random bodies leave the bridge up and Redis unchanged", async () => {
     // Some data for the random commands to aim at.
