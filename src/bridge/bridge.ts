@@ -43,7 +43,10 @@ export interface BridgeOptions {
    * the pooled connections; with a factory, set it on the connections you create). Default: none.
    */
   commandTimeoutMs?: number;
-  /** Called once per answered request, for logs and metrics. Never carries arguments or values. */
+  /**
+   * Called once per request to `/`, `/pipeline` and `/multi-exec`, after it is answered, for logs
+   * and metrics. Never carries arguments or values.
+   */
   onRequest?: (event: BridgeRequestEvent) => void;
 }
 

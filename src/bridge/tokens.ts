@@ -52,10 +52,10 @@ const SCOPES = new Set(["enqueue", "read", "admin"]);
 /** Reads and checks tokens; throws `ConfigError` saying which entry is wrong and why. */
 export function loadTokens(input: LoadTokensInput): BridgeToken[] {
   const tokens: BridgeToken[] = [];
-  if (input.file !== undefined) tokens.push(...parseTokenJson(input.file, "token file"));
+  if (input.file !== undefined) parseTokenJson(input.file, "token file", tokens);
   const env = input.env ?? {};
   if (env.EDGEKIQ_BRIDGE_TOKENS) {
-    tokens.push(...parseTokenJson(env.EDGEKIQ_BRIDGE_TOKENS, "EDGEKIQ_BRIDGE_TOKENS"));
+    parseTokenJson(env.EDGEKIQ_BRIDGE_TOKENS, "EDGEKIQ_BRIDGE_TOKENS", tokens);
   }
   const namespace = env.EDGEKIQ_BRIDGE_NAMESPACE || undefined;
   for (const scope of ["enqueue", "read", "admin"] as const) {
@@ -70,7 +70,8 @@ export function loadTokens(input: LoadTokensInput): BridgeToken[] {
   return tokens;
 }
 
-function parseTokenJson(text: string, where: string): BridgeToken[] {
+/** Parses a token list and appends it to `into` (names and tokens unique across all sources). */
+function parseTokenJson(text: string, where: string, into: BridgeToken[]): void {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -81,11 +82,9 @@ function parseTokenJson(text: string, where: string): BridgeToken[] {
   if (!Array.isArray(list)) {
     throw new ConfigError(`${where}: expected { "tokens": [...] } or an array of tokens`);
   }
-  const out: BridgeToken[] = [];
   list.forEach((entry, i) => {
-    out.push(checkToken(entry, `${where}: tokens[${i}]`, out));
+    into.push(checkToken(entry, `${where}: tokens[${i}]`, into));
   });
-  return out;
 }
 
 /** Checks one entry (from a file, the environment or code). */

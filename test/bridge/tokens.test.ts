@@ -93,6 +93,19 @@ describe("loadTokens", () => {
     });
   }
 
+  it("keeps names and tokens unique across the file and the environment", () => {
+    const file = '[{"name":"a","token":"abcdefghijklmnop","scope":"read"}]';
+    expect(() =>
+      loadTokens({
+        file,
+        env: { EDGEKIQ_BRIDGE_TOKENS: '[{"name":"a","token":"zzzzzzzzzzzzzzzz","scope":"read"}]' },
+      }),
+    ).toThrow(/duplicate name/);
+    expect(() =>
+      loadTokens({ file, env: { EDGEKIQ_BRIDGE_ADMIN_TOKEN: "abcdefghijklmnop" } }),
+    ).toThrow(/duplicate token/);
+  });
+
   it("sha256Hex gives the digest a token file stores", async () => {
     expect(await sha256Hex("abc")).toBe(
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
