@@ -89,6 +89,14 @@ export const CASES: ConformanceCase[] = [
     expected: ["OK", ["one", null, payload], "OK", true],
   },
   {
+    name: "strings: bytes that are not UTF-8 come back with U+FFFD in their place, the same way",
+    run: async ({ client, raw }) => {
+      await raw.set("s:bin", Buffer.from([0xff, 0x41, 0xc3, 0x28, 0xe2, 0x82]));
+      return client.call(["get", "s:bin"]);
+    },
+    expected: "\ufffdA\ufffd(\ufffd",
+  },
+  {
     name: "keys: EXISTS / DEL count, TTL after EX, TYPE is a status reply",
     run: async ({ client }) => [
       await client.call(["set", "k:1", "v", "EX", 100]),
