@@ -1,0 +1,129 @@
+// A `read` token is enough for edgekiq/api's reads: with a running worker, queued, scheduled,
+// retrying and dead jobs in Redis, every read gives the same answer through the bridge (REST, read
+// token) as over TCP. The read token still cannot change anything.
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { afterAll, describe, expect, it } from "vitest";
+import { DeadSet, ProcessSet, Queue, RetrySet, ScheduledSet, Stats, WorkSet } from "../../src/api";
+import { bridge } from "../../src/bridge";
+import { Client } from "../../src/core/client";
+import { fromUpstash } from "../../src/redis/rest";
+import { fromIoredis } from "../../src/redis/tcp";
+import type { RedisClient } from "../../src/redis/types";
+import { silentLogger } from "../../src/worker/logger";
+import { Worker } from "../../src/worker/worker";
+import { useTestRedis } from "../helpers/redis";
+import { serveFetch } from "./serve";
+
+const t = await useTestRedis();
+const READ = "read-scope-token-0123456789abcdef";
+const b = bridge({ redis: t.redis, tokens: [{ name: "dash", token: READ, scope: "read" }] });
+const served = await serveFetch(b);
+afterAll(async () => {
+  await served.close();
+  await b.close();
+});
+
+const tcp = fromIoredis(t.redis);
+const rest = fromUpstash(
+  new UpstashRedis({
+    url: served.url,
+    token: READ,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  }),
+);
+
+describe("edgekiq/api over a read token", () => {
+  it("reads the same as over TCP, and cannot write", async () => {
+    await t.flush();
+    const client = new Client({ redis: t.redis });
+    const now = Date.now();
+    await client.pushBulk({ class: "A", args: [[1], [2]], queue: "default" });
+    await client.push({ class: "B", args: ["x"], queue: "low" });
+    await client.push({ class: "C", args: [], at: now / 1000 + 600 });
+    const failed = (jid: string) =>
+      JSON.stringify({
+        class: "D",
+        args: [],
+        queue: "default",
+        jid,
+        retry: true,
+        retry_count: 1,
+        error_class: "RuntimeError",
+        error_message: "boom",
+        failed_at: now / 1000 - 60,
+      });
+    await t.redis.zadd("retry", String(now / 1000 + 30), failed("r1"));
+    await t.redis.zadd("dead", String(now / 1000 - 10), failed("d1"));
+
+    // A running worker with one job in progress, so processes and work are populated.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const worker = new Worker({
+      redis: t.redis,
+      queues: ["busy"],
+      concurrency: 1,
+      logger: silentLogger,
+      handleSignals: false,
+      heartbeatInterval: 0.2,
+      scheduler: false,
+    });
+    worker.register("Held", () => held);
+    await worker.start();
+    await client.push({ class: "Held", args: [], queue: "busy" });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await new WorkSet({ redis: tcp }).size()) === 0) {
+        if (Date.now() > deadline) throw new Error("the worker never reported its job");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+
+      const read = async (redis: RedisClient) => {
+        const queues = await Queue.all({ redis });
+        const sets = [new ScheduledSet({ redis }), new RetrySet({ redis }), new DeadSet({ redis })];
+        return {
+          stats: await new Stats({ redis }).fetch(now),
+          queueLengths: await new Stats({ redis }).queues(),
+          history: await new Stats({ redis }).history(3, new Date(now)),
+          queues: await Promise.all(
+            queues.map(async (q) => ({
+              name: q.name,
+              size: await q.size(),
+              jobs: (await q.page(1)).items.map((j) => j.value),
+            })),
+          ),
+          sets: await Promise.all(
+            sets.map(async (s) => ({
+              size: await s.size(),
+              jobs: (await s.page(1)).items.map((j) => [j.value, j.score]),
+              found: (await s.scan("boom")).map((j) => j.value),
+            })),
+          ),
+          // Without the fields each heartbeat rewrites (beat, rtt_us).
+          processes: (await new ProcessSet({ redis }).list({ clean: false })).map(
+            ({ data: { beat: _b, rtt_us: _r, ...rest } }) => rest,
+          ),
+          work: (await new WorkSet({ redis }).list()).map((w) => ({ ...w, job: w.job.value })),
+        };
+      };
+      const viaTcp = await read(tcp);
+      const viaRest = await read(rest);
+      expect(viaRest).toEqual(viaTcp);
+      // The data is really there (the comparison is not between two empty answers).
+      expect(viaTcp.stats.enqueued).toBe(3);
+      expect(viaTcp.sets.map((s) => s.size)).toEqual([1, 1, 1]);
+      expect(viaTcp.processes).toHaveLength(1);
+      expect(viaTcp.work).toHaveLength(1);
+
+      // Reads only: the API's writes are refused.
+      await expect(new Queue("default", { redis: rest }).clear()).rejects.toThrow(/NOPERM/);
+      await expect(new DeadSet({ redis: rest }).clear()).rejects.toThrow(/NOPERM/);
+      expect(await t.redis.llen("queue:default")).toBe(2);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
