@@ -85,16 +85,24 @@ export function fromUpstash(redis: UpstashLike): RedisClient {
 export function fromUpstashConfig(config: UpstashConfig): RedisClient {
   let requester: Promise<UpstashRequester> | undefined;
   return fromRequester(() => {
-    requester ??= import("@upstash/redis/cloudflare").then(({ Redis }) => {
-      // The Cloudflare entry is plain fetch (no `process`), so it runs on every runtime.
-      const redis = new Redis({
-        automaticDeserialization: false,
-        enableAutoPipelining: false,
-        enableTelemetry: false,
-        ...config,
-      } as ConstructorParameters<typeof Redis>[0]);
-      return requesterOf(redis)!;
-    });
+    requester ??= import("@upstash/redis/cloudflare").then(
+      ({ Redis }) => {
+        // The Cloudflare entry is plain fetch (no `process`), so it runs on every runtime.
+        const redis = new Redis({
+          automaticDeserialization: false,
+          enableAutoPipelining: false,
+          enableTelemetry: false,
+          ...config,
+        } as ConstructorParameters<typeof Redis>[0]);
+        return requesterOf(redis)!;
+      },
+      (err: unknown) => {
+        throw new Error(
+          "`redis: { url, token }` needs the @upstash/redis package (npm install @upstash/redis)",
+          { cause: err },
+        );
+      },
+    );
     return requester;
   });
 }
