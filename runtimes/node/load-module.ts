@@ -1,18 +1,17 @@
-// Loads the user's `-r` jobs file on Node: JavaScript natively, TypeScript through tsx's ESM
-// loader (Node 20 cannot strip types itself). Bun and Deno load .ts natively.
+// Loads the user's `-r` jobs file on Node: JavaScript natively, TypeScript through tsx (Node 20
+// cannot strip types itself). `tsImport` is used rather than a global loader hook because it also
+// loads a .ts file that sits in a CommonJS package (no "type": "module"), which the hook cannot.
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-let tsxRegistered = false;
-
 export async function loadModule(path: string, cwd: string): Promise<unknown> {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
   if (!existsSync(file)) throw new Error(`cannot find the jobs file ${path} (looked at ${file})`);
-  if (/\.(ts|mts|cts|tsx)$/.test(file) && !tsxRegistered) {
-    const { register } = await import("tsx/esm/api");
-    register();
-    tsxRegistered = true;
-  }
-  return import(pathToFileURL(file).href);
+  const url = pathToFileURL(file).href;
+  if (!/\.(ts|mts|cts|tsx)$/.test(file)) return import(url);
+  const { tsImport } = await import("tsx/esm/api");
+  const mod = (await tsImport(url, import.meta.url)) as { default?: { __esModule?: boolean } };
+  // A .ts file compiled as CommonJS arrives wrapped once more: { default: { __esModule, default } }.
+  return mod.default?.__esModule ? mod.default : mod;
 }

@@ -4,16 +4,24 @@
  * non-zero exit code. Anything else is a bug and keeps its stack.
  */
 import { EdgekiqError } from "../core/errors";
+import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
 import type { CliRuntime } from "./runtime";
 import { STATS_HELP, statsCommand } from "./stats-command";
+import { WEB_HELP, webCommand } from "./web-command";
 import { WORKER_HELP, workerCommand } from "./worker-command";
 
 export type Command = (argv: readonly string[], rt: CliRuntime) => Promise<number>;
 
-/** Subcommands; `web` and `bridge` register themselves here (see commands.ts). */
+/** The subcommands. */
 export const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
   worker: { run: workerCommand, summary: "run jobs", help: WORKER_HELP },
   stats: { run: statsCommand, summary: "print queue sizes and counters", help: STATS_HELP },
+  web: { run: webCommand, summary: "serve the dashboard", help: WEB_HELP },
+  bridge: {
+    run: bridgeCommand,
+    summary: "serve the Upstash-compatible REST bridge",
+    help: BRIDGE_HELP,
+  },
 };
 
 export const VERSION = "0.1.0";

@@ -13,7 +13,7 @@ import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
 import { type FlagSpec, helpText, parseArgs, parseInteger } from "./args";
 import { type FileConfig, parseConfigFile } from "./config-file";
-import { createLogger, isLogLevel, type LogLevel } from "./logger";
+import { createLogger, isLogLevel, type Logger, type LogLevel } from "./logger";
 import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
 import { watchRedis } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
@@ -191,11 +191,60 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
     redis: describeRedis(redisOptions),
     jobs: worker.registeredClasses.join(","),
   });
-  await worker.start();
-  await worker.stopped;
+  const code = await runUntilStopped(worker, timeout, logger);
   unwatch();
-  await redis.quit().catch(() => redis.disconnect());
-  return 0;
+  // Every write the worker cares about has been awaited by now; a QUIT would wait for a dead Redis.
+  redis.disconnect();
+  return code;
+}
+
+/**
+ * Starts the worker and resolves with the exit code once it has stopped. Two cases must not hang
+ * on a Redis that is down: a TERM before the worker ever reached Redis (nothing was fetched, so
+ * exit at once), and a stop whose final writes cannot reach Redis (exit after the shutdown timeout
+ * plus a margin; unfinished jobs stay in their in-progress list and orphan recovery requeues them).
+ */
+async function runUntilStopped(
+  worker: Worker,
+  timeoutSeconds: number,
+  logger: Logger,
+): Promise<number> {
+  let started = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const forced = new Promise<number>((resolve) => {
+    worker.on("signal", ({ name }) => {
+      if (name !== "TERM" && name !== "INT") return;
+      if (!started) {
+        logger.info("stopping before Redis was reached; no job was fetched");
+        resolve(0);
+      } else {
+        timer ??= setTimeout(
+          () => {
+            logger.error(
+              "could not finish stopping (is Redis reachable?); unfinished jobs stay in Redis and " +
+                "will be requeued by the next worker's orphan recovery",
+            );
+            resolve(1);
+          },
+          (timeoutSeconds + 5) * 1000,
+        );
+      }
+    });
+  });
+  const normal = worker.start().then(
+    async () => {
+      started = true;
+      await worker.stopped;
+      return 0;
+    },
+    (err: unknown) => {
+      logger.error(`cannot start the worker: ${(err as Error)?.message ?? String(err)}`);
+      return 1;
+    },
+  );
+  const code = await Promise.race([normal, forced]);
+  clearTimeout(timer);
+  return code;
 }
 
 /** `-q critical,3 -q default` to the worker's queue specs; a bad weight is a usage error. */

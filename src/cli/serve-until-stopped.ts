@@ -1,0 +1,36 @@
+/**
+ * Shared by `edgekiq web` and `edgekiq bridge`: serve a fetch handler until TERM or INT, then
+ * close the server and the Redis connection and exit 0.
+ */
+import type { Logger } from "../worker/logger";
+import type { CliRedis, CliRuntime, Served } from "./runtime";
+
+export async function serveUntilStopped(
+  rt: CliRuntime,
+  served: Served,
+  redis: CliRedis,
+  logger: Logger,
+  close: () => Promise<void> = async () => {},
+): Promise<number> {
+  await new Promise<void>((resolve) => {
+    const offTerm = rt.platform.onSignal("TERM", done);
+    const offInt = rt.platform.onSignal("INT", done);
+    function done() {
+      offTerm();
+      offInt();
+      resolve();
+    }
+  });
+  logger.info("stopping");
+  await served.close();
+  await close();
+  redis.disconnect();
+  return 0;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only places an unauthenticated server may bind. */
+export function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
+  );
+}
