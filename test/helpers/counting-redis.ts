@@ -9,14 +9,24 @@ export interface RoundTrip {
 
 export function countingRedis(inner: RedisClient): RedisClient & { trips: RoundTrip[] } {
   const trips: RoundTrip[] = [];
+  const record = (kind: RoundTrip["kind"], commands: RedisCommand[]) => trips.push({ kind, commands });
   return {
     trips,
-    call: (c) => (trips.push({ kind: "call", commands: [c] }), inner.call(c)),
-    multi: (cs) => (trips.push({ kind: "multi", commands: [...cs] }), inner.multi(cs)),
-    pipeline: (cs) => (trips.push({ kind: "pipeline", commands: [...cs] }), inner.pipeline(cs)),
-    evalScript: (s, k, a) => (
-      trips.push({ kind: "evalScript", commands: [["evalsha", s.sha1, k.length, ...k, ...a]] }),
-      inner.evalScript(s, k, a)
-    ),
+    call(c) {
+      record("call", [c]);
+      return inner.call(c);
+    },
+    multi(cs) {
+      record("multi", [...cs]);
+      return inner.multi(cs);
+    },
+    pipeline(cs) {
+      record("pipeline", [...cs]);
+      return inner.pipeline(cs);
+    },
+    evalScript(s, k, a) {
+      record("evalScript", [["evalsha", s.sha1, k.length, ...k, ...a]]);
+      return inner.evalScript(s, k, a);
+    },
   };
 }

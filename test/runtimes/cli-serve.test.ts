@@ -20,7 +20,7 @@ async function served(p: CliProcess, what: string): Promise<string> {
     20_000,
     `${what} to listen:\n${p.output()}`,
   );
-  return line[1]!;
+  return line?.[1] ?? "";
 }
 
 describe("edgekiq web", () => {
