@@ -9,7 +9,8 @@ export interface RoundTrip {
 
 export function countingRedis(inner: RedisClient): RedisClient & { trips: RoundTrip[] } {
   const trips: RoundTrip[] = [];
-  const record = (kind: RoundTrip["kind"], commands: RedisCommand[]) => trips.push({ kind, commands });
+  const record = (kind: RoundTrip["kind"], commands: RedisCommand[]) =>
+    trips.push({ kind, commands });
   return {
     trips,
     call(c) {
