@@ -11,14 +11,22 @@
  *    is pushed. Connections: 1 shared + 1 per queue, whatever the concurrency.
  * 3. `recoverOrphans()`: one atomic script per dead owner's list (exactly once under races).
  * 4. Jobs pushed by Ruby (a plain LPUSH) are fetched like ours: nothing here depends on who pushed.
+ * 5. `quarantineIfInvalid()`: a job whose bytes are not UTF-8 cannot be acknowledged by its
+ *    decoded string; it goes to `dead` with its exact bytes instead of sticking in our list.
  */
-import type { Keys } from "../core/keys";
-import { fetchBatch, recoverOrphans } from "../redis/scripts/index.gen";
+import { scoreText } from "../core/clock";
+import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
+import { fetchBatch, quarantineUtf8, recoverOrphans } from "../redis/scripts/index.gen";
 import type { BlockingRedisClient, RedisClient, RedisReply } from "../redis/types";
 import { sleep } from "./ack-batcher";
 
 /** Sidekiq's BRPOP timeout: short enough to notice a shutdown. */
 export const BLOCK_TIMEOUT_SECONDS = 2;
+
+/** What the decoder puts where a payload's bytes are not UTF-8. */
+const REPLACEMENT_CHAR = "\uFFFD";
+/** Quarantined strings waiting for their processor; a bound, in case one never comes. */
+const MAX_UNCLAIMED = 1000;
 
 export interface FetchedJob {
   /** Index into the configured queue names. */
@@ -35,6 +43,9 @@ export class ReliableFetch {
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   #ackFlight: Promise<void> | undefined;
   readonly #allQueues: number[];
+  /** Decoded strings of jobs a quarantine moved to `dead`, not yet claimed (string -> count). */
+  readonly #quarantined = new Map<string, number>();
+  #quarantineChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: BlockingRedisClient,
@@ -164,6 +175,43 @@ export class ReliableFetch {
       this.ackCommand(queueIndex, json),
       ["rpush", this.queueKeys[queueIndex]!, json],
     ] as const;
+  }
+
+  /**
+   * True when `json` (fetched from queue `queueIndex`) was not valid UTF-8 and is now in `dead`
+   * with its exact bytes: the caller must not run it. Only strings holding U+FFFD can be invalid
+   * (the decoder put it there), so every other job costs one string scan and no Redis call.
+   *
+   * The script moves every invalid element of the list, so a call made for one job may move
+   * another job's bytes; calls run one at a time and each moved string is remembered until the
+   * processor of that job claims it, so a moved job never runs.
+   */
+  async quarantineIfInvalid(queueIndex: number, json: string): Promise<boolean> {
+    if (!json.includes(REPLACEMENT_CHAR)) return false;
+    const run = this.#quarantineChain.then(() => this.#quarantine(queueIndex));
+    this.#quarantineChain = run.catch(() => undefined);
+    await run;
+    const n = this.#quarantined.get(json) ?? 0;
+    if (n === 0) return false; // a real U+FFFD: valid UTF-8, run it
+    if (n === 1) this.#quarantined.delete(json);
+    else this.#quarantined.set(json, n - 1);
+    return true;
+  }
+
+  async #quarantine(queueIndex: number): Promise<void> {
+    const now = Date.now() / 1000;
+    const moved = (await this.redis.evalScript(
+      quarantineUtf8,
+      [this.inProgressKeys[queueIndex]!, this.keys.dead],
+      [scoreText(now), scoreText(now - DEAD_TIMEOUT_SECONDS), DEAD_MAX_JOBS],
+    )) as string[];
+    for (const job of moved) {
+      const s = String(job);
+      this.#quarantined.set(s, (this.#quarantined.get(s) ?? 0) + 1);
+    }
+    while (this.#quarantined.size > MAX_UNCLAIMED) {
+      this.#quarantined.delete(this.#quarantined.keys().next().value!);
+    }
   }
 
   /**

@@ -63,6 +63,9 @@ export class Manager {
     );
     await Promise.allSettled(this.#lanes);
     for (const job of this.#buffer.splice(0)) {
+      // A string with U+FFFD may stand for bytes that are not UTF-8: an LREM of it would miss and
+      // the RPUSH would add an altered copy. It stays in the list; stop() requeues it byte-exact.
+      if (job.json.includes("\uFFFD")) continue;
       this.#d.acks.add(this.#d.fetch.requeueCommands(job.queueIndex, job.json));
     }
   }

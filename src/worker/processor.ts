@@ -4,7 +4,8 @@
  * affects another job or the worker.
  *
  * 1. Parse once. Not JSON (or not an object): the raw string goes to `dead`, as Sidekiq does. An
- *    object that is not a job (no class, args not an array): `dead` with the reason.
+ *    object that is not a job (no class, args not an array): `dead` with the reason. Bytes that
+ *    are not UTF-8: `dead` with the exact bytes, by a script (see ReliableFetch).
  * 2. Unknown class: a failure with a message naming the class (retried, as Sidekiq's NameError).
  * 3. Server middleware, then schema validation (after middleware, so a decrypting middleware
  *    runs first; a schema failure goes straight to `dead` with the issues), then the handler.
@@ -54,6 +55,7 @@ export class Processor {
   async run(queueIndex: number, json: string): Promise<void> {
     const host = this.host;
     const queue = host.queues[queueIndex]!;
+    if (await this.#invalidUtf8(queueIndex, queue, json)) return;
     let payload: JobPayload;
     try {
       payload = parseJob(json);
@@ -169,6 +171,32 @@ export class Processor {
     if (host.abandoned()) return;
     commands.push(ack);
     host.acks.add(commands);
+  }
+
+  /**
+   * True when the job's bytes are not UTF-8 and it must not run: either it is now in `dead` with
+   * its exact bytes, or Redis could not be asked and it stays in the in-progress list (requeued
+   * with its bytes intact at stop, or by orphan recovery).
+   */
+  async #invalidUtf8(queueIndex: number, queue: string, json: string): Promise<boolean> {
+    const host = this.host;
+    let moved: boolean;
+    try {
+      moved = await host.fetch.quarantineIfInvalid(queueIndex, json);
+    } catch (err) {
+      host.handleError(err, { context: "Error checking a payload's UTF-8; left in progress" });
+      return true;
+    }
+    if (!moved) return false;
+    const error = new JobPayloadError(
+      "Invalid job payload: its bytes are not valid UTF-8; moved to the dead set unchanged",
+    );
+    host.logger.error("Invalid job payload, moved to the dead set", {
+      queue,
+      error_message: error.message,
+    });
+    host.handleError(error, { context: "Invalid JSON for job", jobstr: json });
+    return true;
   }
 
   async #badPayload(error: Error, queue: string, json: string, ack: RedisCommand): Promise<void> {

@@ -25,6 +25,14 @@ export const pushIdempotent: LuaScript = {
   sha1: "8a36026279bb33fb6ba6a3385d2667f913f5ebd2",
 };
 
+/** quarantine-utf8-2.lua */
+export const quarantineUtf8: LuaScript = {
+  name: "quarantineUtf8",
+  numberOfKeys: 2,
+  lua: "--[[\n  Invalid UTF-8 quarantine. A job string with bytes that are not UTF-8 reaches JavaScript with\n  those bytes replaced by U+FFFD, so its acknowledgement (LREM of the decoded string) can never\n  match the stored bytes: the job would sit in the in-progress list for as long as the process\n  lives and run again after every restart. The worker calls this when a fetched job contains\n  U+FFFD; every element of the in-progress list that is not valid UTF-8 moves, with its exact\n  bytes, to the dead set (as Sidekiq does with a payload it cannot parse), trimmed as Sidekiq\n  trims it. Elements that are valid UTF-8 (a real U+FFFD) are left alone.\n\n  Input:\n    KEYS[1]  the in-progress list\n    KEYS[2]  dead\n    ARGV[1]  now, the dead-set score (epoch seconds)\n    ARGV[2]  the oldest score to keep (now - 180 days)\n    ARGV[3]  the most jobs the dead set keeps\n\n  Output:\n    the moved job strings (raw bytes; the client decodes them as it decoded the fetched job)\n]]\nlocal function valid_utf8(s)\n  local n = #s\n  local i = string.find(s, \"[\\128-\\255]\")\n  while i do\n    local c = string.byte(s, i)\n    local need, lo, hi = 0, 128, 191\n    if c >= 194 and c <= 223 then\n      need = 1\n    elseif c == 224 then\n      need, lo = 2, 160\n    elseif c == 237 then\n      need, hi = 2, 159 -- no UTF-16 surrogates\n    elseif c >= 225 and c <= 239 then\n      need = 2\n    elseif c == 240 then\n      need, lo = 3, 144\n    elseif c >= 241 and c <= 243 then\n      need = 3\n    elseif c == 244 then\n      need, hi = 3, 143 -- nothing above U+10FFFF\n    else\n      return false\n    end\n    if i + need > n then return false end\n    local b = string.byte(s, i + 1)\n    if b < lo or b > hi then return false end\n    for k = 2, need do\n      b = string.byte(s, i + k)\n      if b < 128 or b > 191 then return false end\n    end\n    i = string.find(s, \"[\\128-\\255]\", i + need + 1)\n  end\n  return true\nend\n\nlocal out = {}\nfor _, job in ipairs(redis.call(\"lrange\", KEYS[1], 0, -1)) do\n  if not valid_utf8(job) then\n    redis.call(\"lrem\", KEYS[1], 1, job)\n    redis.call(\"zadd\", KEYS[2], ARGV[1], job)\n    out[#out + 1] = job\n  end\nend\nif #out > 0 then\n  redis.call(\"zremrangebyscore\", KEYS[2], \"-inf\", \"(\" .. ARGV[2])\n  redis.call(\"zremrangebyrank\", KEYS[2], 0, -tonumber(ARGV[3]))\nend\nreturn out\n",
+  sha1: "a6bc30b1a23de8c837fda973fa606ce682ff8ac5",
+};
+
 /** recover-orphans-4.lua */
 export const recoverOrphans: LuaScript = {
   name: "recoverOrphans",
