@@ -7,6 +7,7 @@ export const entries: Record<string, string> = {
   bun: "runtimes/bun/index.ts",
   deno: "runtimes/deno/index.ts",
   index: "src/index.ts",
+  testing: "src/testing/index.ts",
   worker: "src/worker/index.ts",
   api: "src/api/index.ts",
   web: "src/web/index.ts",
