@@ -34,6 +34,8 @@ export interface Child {
   output(): string;
   /** Resolves with the exit code, or the signal name when killed. */
   exited: Promise<number | string>;
+  /** Date.now() when the process exited (0 while it runs). */
+  exitedAt(): number;
   /** Resolves with the worker identity once the process printed it (fixture workers only). */
   identity: Promise<string>;
 }
@@ -49,10 +51,12 @@ export function killLeftovers(): void {
 function track(child: ChildProcess): Child {
   children.add(child);
   let out = "";
+  let exitedAt = 0;
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (out += d));
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => {
+      exitedAt = Date.now();
       children.delete(child);
       resolve(code ?? signal ?? -1);
     });
@@ -69,7 +73,7 @@ function track(child: ChildProcess): Child {
     exited.then((code) => reject(new Error(`worker exited (${code}) before starting:\n${out}`)));
   });
   identity.catch(() => undefined);
-  return { child, pid: child.pid!, output: () => out, exited, identity };
+  return { child, pid: child.pid!, output: () => out, exited, exitedAt: () => exitedAt, identity };
 }
 
 /** `edgekiq worker …` from source (runtimes/node/bin.ts under tsx), as a user runs it. */
