@@ -6,10 +6,16 @@
 import { bridge } from "../bridge/bridge";
 import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
-import { type FlagSpec, helpText, parseArgs, parseInteger } from "./args";
+import { type FlagSpec, helpText, parseInteger } from "./args";
+import {
+  HELP_FLAG,
+  HOST_FLAG,
+  openCommandRedis,
+  parseCommand,
+  portFlag,
+  REDIS_FLAG,
+} from "./common";
 import { createLogger } from "./logger";
-import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
-import { watchRedis } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 import { serveUntilStopped } from "./serve-until-stopped";
 
@@ -20,25 +26,9 @@ const FLAGS: FlagSpec[] = [
     placeholder: "FILE",
     description: "JSON token file (see docs/bridge.md)",
   },
-  {
-    name: "host",
-    kind: "string",
-    placeholder: "HOST",
-    description: "address to listen on (default 127.0.0.1)",
-  },
-  {
-    name: "port",
-    short: "p",
-    kind: "string",
-    placeholder: "PORT",
-    description: "port (default 8079; 0 picks a free one)",
-  },
-  {
-    name: "redis",
-    kind: "string",
-    placeholder: "URL",
-    description: "redis:// or rediss:// URL (default $REDIS_URL)",
-  },
+  HOST_FLAG,
+  portFlag(8079),
+  REDIS_FLAG,
   {
     name: "max-body-bytes",
     kind: "string",
@@ -51,7 +41,7 @@ const FLAGS: FlagSpec[] = [
     placeholder: "N",
     description: "Redis connections per token (default 2)",
   },
-  { name: "help", short: "h", kind: "boolean", description: "show this help" },
+  HELP_FLAG,
 ];
 
 export const BRIDGE_HELP = helpText(
@@ -61,13 +51,8 @@ export const BRIDGE_HELP = helpText(
 );
 
 export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseArgs(argv, FLAGS, "bridge");
-  if (args.help) {
-    rt.stdout(BRIDGE_HELP);
-    return 0;
-  }
-  if (args._.length > 0)
-    throw new ConfigError(`unexpected argument "${args._[0]}"; see \`edgekiq bridge --help\``);
+  const args = parseCommand(argv, FLAGS, "bridge", BRIDGE_HELP, rt);
+  if (!args) return 0;
   let file: string | undefined;
   if (args.tokens) {
     try {
@@ -84,12 +69,8 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
   }
   const host = (args.host as string | undefined) ?? "127.0.0.1";
   const port = args.port ? parseInteger(args.port as string, "--port") : 8079;
-  const redisOptions = parseRedisUrl(
-    (args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL),
-  );
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
-  const redis = rt.openRedis(redisOptions);
-  watchRedis(redis, describeRedis(redisOptions), logger);
+  const { redis, where } = openCommandRedis(rt, args, logger);
   const app = bridge({
     redis: redis as never,
     tokens,
@@ -102,7 +83,7 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`bridge on ${served.url}`, {
-    redis: describeRedis(redisOptions),
+    redis: where,
     tokens: tokens.map((t) => t.name).join(","),
   });
   return serveUntilStopped(rt, served, redis, logger, () => app.close());

@@ -4,25 +4,15 @@
  */
 import { Stats } from "../api/stats";
 import { ConfigError } from "../core/errors";
-import { type FlagSpec, helpText, parseArgs } from "./args";
-import { DEFAULT_REDIS_URL, parseRedisUrl } from "./redis-options";
+import { type FlagSpec, helpText } from "./args";
+import { HELP_FLAG, NAMESPACE_FLAG, openCommandRedis, parseCommand, REDIS_FLAG } from "./common";
 import type { CliRuntime } from "./runtime";
 
 const FLAGS: FlagSpec[] = [
-  {
-    name: "redis",
-    kind: "string",
-    placeholder: "URL",
-    description: "redis:// or rediss:// URL (default $REDIS_URL)",
-  },
-  {
-    name: "namespace",
-    kind: "string",
-    placeholder: "NS",
-    description: "Sidekiq 6 redis-namespace prefix",
-  },
+  REDIS_FLAG,
+  NAMESPACE_FLAG,
   { name: "json", kind: "boolean", description: "print JSON" },
-  { name: "help", short: "h", kind: "boolean", description: "show this help" },
+  HELP_FLAG,
 ];
 
 export const STATS_HELP = helpText(
@@ -32,22 +22,13 @@ export const STATS_HELP = helpText(
 );
 
 export async function statsCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseArgs(argv, FLAGS, "stats");
-  if (args.help) {
-    rt.stdout(STATS_HELP);
-    return 0;
-  }
-  if (args._.length > 0)
-    throw new ConfigError(`unexpected argument "${args._[0]}"; see \`edgekiq stats --help\``);
-  const options = parseRedisUrl(
-    (args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL),
-  );
-  // Fail fast here: stats is a one-shot command, not a long-running worker.
-  const redis = rt.openRedis({ ...options });
+  const args = parseCommand(argv, FLAGS, "stats", STATS_HELP, rt);
+  if (!args) return 0;
+  const { redis } = openCommandRedis(rt, args);
+  // Fail fast: stats is a one-shot command, not a worker waiting for Redis to come back.
   (
     redis as unknown as { options: { maxRetriesPerRequest: number | null } }
   ).options.maxRetriesPerRequest = 1;
-  redis.on("error", () => undefined);
   try {
     const snapshot = await new Stats({
       redis,

@@ -5,39 +5,25 @@
  */
 import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
-import { type FlagSpec, helpText, parseArgs, parseInteger } from "./args";
+import { type FlagSpec, helpText, parseInteger } from "./args";
+import {
+  HELP_FLAG,
+  HOST_FLAG,
+  NAMESPACE_FLAG,
+  openCommandRedis,
+  parseCommand,
+  portFlag,
+  REDIS_FLAG,
+} from "./common";
 import { createLogger } from "./logger";
-import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
-import { watchRedis } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 import { isLoopback, serveUntilStopped } from "./serve-until-stopped";
 
 const FLAGS: FlagSpec[] = [
-  {
-    name: "host",
-    kind: "string",
-    placeholder: "HOST",
-    description: "address to listen on (default 127.0.0.1)",
-  },
-  {
-    name: "port",
-    short: "p",
-    kind: "string",
-    placeholder: "PORT",
-    description: "port (default 9292; 0 picks a free one)",
-  },
-  {
-    name: "redis",
-    kind: "string",
-    placeholder: "URL",
-    description: "redis:// or rediss:// URL (default $REDIS_URL)",
-  },
-  {
-    name: "namespace",
-    kind: "string",
-    placeholder: "NS",
-    description: "Sidekiq 6 redis-namespace prefix",
-  },
+  HOST_FLAG,
+  portFlag(9292),
+  REDIS_FLAG,
+  NAMESPACE_FLAG,
   {
     name: "base-path",
     kind: "string",
@@ -45,7 +31,7 @@ const FLAGS: FlagSpec[] = [
     description: "serve under a path, e.g. /sidekiq",
   },
   { name: "open", kind: "boolean", description: "no authentication (allowed on loopback only)" },
-  { name: "help", short: "h", kind: "boolean", description: "show this help" },
+  HELP_FLAG,
 ];
 
 export const WEB_HELP = helpText(
@@ -55,13 +41,8 @@ export const WEB_HELP = helpText(
 );
 
 export async function webCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseArgs(argv, FLAGS, "web");
-  if (args.help) {
-    rt.stdout(WEB_HELP);
-    return 0;
-  }
-  if (args._.length > 0)
-    throw new ConfigError(`unexpected argument "${args._[0]}"; see \`edgekiq web --help\``);
+  const args = parseCommand(argv, FLAGS, "web", WEB_HELP, rt);
+  if (!args) return 0;
   const host = (args.host as string | undefined) ?? "127.0.0.1";
   const port = args.port ? parseInteger(args.port as string, "--port") : 9292;
   const username = rt.env.EDGEKIQ_WEB_USERNAME;
@@ -79,12 +60,8 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
       "set EDGEKIQ_WEB_USERNAME and EDGEKIQ_WEB_PASSWORD for basic auth, or pass --open on a loopback address",
     );
   }
-  const redisOptions = parseRedisUrl(
-    (args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL),
-  );
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
-  const redis = rt.openRedis(redisOptions);
-  watchRedis(redis, describeRedis(redisOptions), logger);
+  const { redis, where } = openCommandRedis(rt, args, logger);
   const app = dashboard({
     redis,
     auth,
@@ -93,7 +70,7 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`dashboard on ${served.url}${(args["base-path"] as string | undefined) ?? "/"}`, {
-    redis: describeRedis(redisOptions),
+    redis: where,
     auth: auth === "open" ? "open (loopback)" : "basic",
   });
   return serveUntilStopped(rt, served, redis, logger);

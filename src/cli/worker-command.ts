@@ -11,7 +11,8 @@
 import { ConfigError } from "../core/errors";
 import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
-import { type FlagSpec, helpText, parseArgs, parseInteger } from "./args";
+import { type FlagSpec, helpText, parseInteger } from "./args";
+import { HELP_FLAG, NAMESPACE_FLAG, parseCommand, REDIS_FLAG } from "./common";
 import { type FileConfig, parseConfigFile } from "./config-file";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "./logger";
 import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
@@ -47,12 +48,7 @@ export const WORKER_FLAGS: FlagSpec[] = [
     placeholder: "SECONDS",
     description: "shutdown timeout (default 25)",
   },
-  {
-    name: "redis",
-    kind: "string",
-    placeholder: "URL",
-    description: "redis:// or rediss:// URL (default $REDIS_URL or redis://127.0.0.1:6379)",
-  },
+  REDIS_FLAG,
   {
     name: "tag",
     short: "g",
@@ -86,13 +82,8 @@ export const WORKER_FLAGS: FlagSpec[] = [
     placeholder: "6|7",
     description: "Sidekiq generation that reads our heartbeat (default 7)",
   },
-  {
-    name: "namespace",
-    kind: "string",
-    placeholder: "NS",
-    description: "Sidekiq 6 redis-namespace prefix",
-  },
-  { name: "help", short: "h", kind: "boolean", description: "show this help" },
+  NAMESPACE_FLAG,
+  HELP_FLAG,
 ];
 
 export const WORKER_HELP = helpText(
@@ -102,13 +93,8 @@ export const WORKER_HELP = helpText(
 );
 
 export async function workerCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseArgs(argv, WORKER_FLAGS, "worker");
-  if (args.help) {
-    rt.stdout(WORKER_HELP);
-    return 0;
-  }
-  if (args._.length > 0)
-    throw new ConfigError(`unexpected argument "${args._[0]}"; see \`edgekiq worker --help\``);
+  const args = parseCommand(argv, WORKER_FLAGS, "worker", WORKER_HELP, rt);
+  if (!args) return 0;
   const file: FileConfig = args.config
     ? parseConfigFile(await readConfig(rt, args.config as string), args.config as string)
     : {};
