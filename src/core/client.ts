@@ -105,7 +105,8 @@ export class Client {
 
   /** Pushes one job (Sidekiq::Client.push). Resolves to its jid, or null if middleware stopped it. */
   async push(item: PushItem): Promise<string | null> {
-    const prepared = await this.#prepare(item, item.args ?? [], item.at, realMs());
+    const template = this.#template(item, toTimestamp(realMs(), this.timestamps));
+    const prepared = await this.#prepare(template, item.args ?? [], item.at);
     if (!prepared) return null;
     await this.#write([prepared]);
     return prepared.job.jid;
@@ -126,8 +127,8 @@ export class Client {
     if ("jid" in item && argsList.length > 1) {
       throw new ConfigError("pushBulk: an explicit jid cannot be used for more than one job");
     }
-    const now = realMs();
-    const createdAt = toTimestamp(now, this.timestamps); // one call shares created_at
+    // Normalised once; every job of the call shares created_at, as in Sidekiq.
+    const template = this.#template(item as PushItem, toTimestamp(realMs(), this.timestamps));
     const jids: (string | null)[] = [];
     for (let start = 0; start < argsList.length; start += BULK_BATCH_SIZE) {
       const batch: Prepared[] = [];
@@ -135,8 +136,7 @@ export class Client {
         const jobAt = Array.isArray(at)
           ? (at as (number | Date)[])[i]
           : (at as number | Date | undefined);
-        const single = { ...item, args: argsList[i], at: jobAt, created_at: createdAt } as PushItem;
-        const prepared = await this.#prepare(single, argsList[i]!, jobAt, now);
+        const prepared = await this.#prepare(template, argsList[i]!, jobAt);
         jids.push(prepared ? prepared.job.jid : null);
         if (prepared) batch.push(prepared);
       }
@@ -186,54 +186,60 @@ export class Client {
     });
   }
 
-  /** Normalises, validates and runs middleware; null if middleware stopped the job. */
-  async #prepare(
-    item: PushItem,
-    args: unknown[],
-    at: number | Date | undefined,
-    nowMs: number,
-  ): Promise<Prepared | null> {
+  /**
+   * The job hash without its arguments and jid, normalised once per call: Ruby's key order
+   * (defaults `retry`, `queue` and the definition's options, then the caller's keys, then `jid`,
+   * `created_at`), with slots for `args` and `jid` that each job fills in.
+   */
+  #template(item: PushItem, createdAt: number): Template {
     const definition = isJobDefinition(item.class) ? item.class : undefined;
     const className = definition ? definition.name : item.class;
     if (typeof className !== "string" || className === "") {
       throw new ConfigError("push: `class` must be a class name or a job definition");
     }
-    if (definition) await definition.validate(args);
-    assertJsonArgs(className, args);
-
-    // Ruby key order: defaults (retry, queue, options), then the caller's keys, then jid, created_at.
-    const job = { retry: true, queue: "default", ...definition?.options } as Record<
-      string,
-      unknown
-    >;
-    for (const [key, value] of Object.entries(item)) {
+    const job: Record<string, unknown> = { retry: true, queue: "default", ...definition?.options };
+    for (const key of Object.keys(item)) {
+      const value = item[key];
       if (key === "at" || value === undefined) continue;
-      job[key] = key === "class" ? className : key === "args" ? args : value;
+      job[key] = key === "class" ? className : key === "args" ? null : value;
     }
-    job.jid ??= newJid();
-    job.created_at ??= toTimestamp(nowMs, this.timestamps);
-    const payload = job as JobPayload;
-    validateItem(payload);
+    if (!("args" in job)) job.args = null;
+    job.jid ??= null;
+    job.created_at ??= createdAt;
+    validateItem(job as JobPayload, false);
+    return { job, definition };
+  }
 
-    const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
-    let pushed = false;
-    await runChain(
-      this.middleware,
-      payload,
-      { queue: payload.queue, redis: this.redis },
-      async () => {
-        pushed = true;
-      },
-    );
-    if (!pushed) return null;
-    validateItem(payload); // middleware may have changed the job
+  /** One job from the template: schema, middleware, strict args; null if middleware stopped it. */
+  async #prepare(
+    template: Template,
+    args: unknown[],
+    at: number | Date | undefined,
+  ): Promise<Prepared | null> {
+    if (template.definition?.schema) await template.definition.validate(args);
+    const payload = { ...template.job } as JobPayload;
+    payload.args = args;
+    payload.jid ??= newJid();
+    if (this.middleware.length > 0) {
+      const pushed = await runChain(
+        this.middleware,
+        payload,
+        { queue: payload.queue, redis: this.redis },
+        async () => {},
+      );
+      if (!pushed) return null;
+      validateItem(payload, true); // middleware may have changed the job
+      delete payload.at;
+    }
+    // Strict args after middleware, as Sidekiq 7 does (a middleware may encrypt or rewrite them).
     assertJsonArgs(payload.class, payload.args);
-    delete payload.at;
-    if (atSeconds !== undefined && atSeconds > realMs() / 1000) {
+    const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
+    const nowMs = realMs();
+    if (atSeconds !== undefined && atSeconds > nowMs / 1000) {
       delete payload.enqueued_at;
       return { job: payload, score: atSeconds };
     }
-    payload.enqueued_at = toTimestamp(realMs(), this.timestamps);
+    payload.enqueued_at = toTimestamp(nowMs, this.timestamps);
     return { job: payload };
   }
 
@@ -275,6 +281,11 @@ export class Client {
   }
 }
 
+interface Template {
+  job: Record<string, unknown>;
+  definition: JobDefinition<any, any> | undefined;
+}
+
 interface Prepared {
   job: JobPayload;
   /** Epoch seconds to run at; absent for an immediate push. */
@@ -298,7 +309,7 @@ function toEpochSeconds(at: number | Date): number {
 }
 
 /** Sidekiq's `validate` (job_util.rb): the shape checks that happen before anything is sent. */
-function validateItem(job: JobPayload): void {
+function validateItem(job: JobPayload, checkJid: boolean): void {
   const where = `Job "${job.class}"`;
   if (typeof job.queue !== "string" || job.queue === "") {
     throw new ConfigError(`${where}: queue must be a non-empty string`);
@@ -309,7 +320,7 @@ function validateItem(job: JobPayload): void {
   if (job.tags !== undefined && !Array.isArray(job.tags)) {
     throw new ConfigError(`${where}: tags must be an array`);
   }
-  if (typeof job.jid !== "string" || job.jid === "") {
+  if ((checkJid || job.jid !== null) && (typeof job.jid !== "string" || job.jid === "")) {
     throw new ConfigError(`${where}: jid must be a non-empty string`);
   }
 }

@@ -42,11 +42,20 @@ export interface JobPayload {
   [extra: string]: unknown;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** Random bytes drawn 4 KiB at a time: one Web Crypto call serves 341 jids (bulk pushes). */
+const pool = new Uint8Array(4092);
+let poolOffset = pool.length;
+
 /** 24 lowercase hex chars from Web Crypto, like Ruby's `SecureRandom.hex(12)`. */
 export function newJid(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  if (poolOffset + 12 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
   let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  for (let i = poolOffset; i < poolOffset + 12; i++) hex += HEX[pool[i]!];
+  poolOffset += 12;
   return hex;
 }
 
