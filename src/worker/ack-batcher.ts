@@ -11,6 +11,7 @@ import type { RedisClient, RedisCommand } from "../redis/types";
 
 export class AckBatcher {
   #pending: RedisCommand[] = [];
+  #inFlight: RedisCommand[] = [];
   #flushing: Promise<void> | undefined;
   #failures = 0;
 
@@ -29,6 +30,16 @@ export class AckBatcher {
     return this.#pending.length;
   }
 
+  /**
+   * Calls `fn(key, json)` for every LREM not yet known to be written (queued or in flight): the
+   * jobs they remove still sit in their in-progress lists, and are still this process's.
+   */
+  forEachPendingRemoval(fn: (key: string, json: string) => void): void {
+    for (const batch of [this.#pending, this.#inFlight]) {
+      for (const c of batch) if (c[0] === "lrem") fn(String(c[1]), String(c[3]));
+    }
+  }
+
   /** Resolves when everything queued so far is written (retrying through Redis errors). */
   async drain(): Promise<void> {
     while (this.#flushing) await this.#flushing;
@@ -40,6 +51,7 @@ export class AckBatcher {
     while (this.#pending.length > 0) {
       const batch = this.#pending;
       this.#pending = [];
+      this.#inFlight = batch;
       try {
         await this.redis.multi(batch);
         this.#failures = 0;
@@ -48,6 +60,8 @@ export class AckBatcher {
         this.#failures++;
         this.onError(err);
         await sleep(Math.min(100 * 2 ** this.#failures, 5000));
+      } finally {
+        this.#inFlight = [];
       }
     }
     this.#flushing = undefined;

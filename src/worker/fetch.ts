@@ -11,12 +11,20 @@
  *    is pushed. Connections: 1 shared + 1 per queue, whatever the concurrency.
  * 3. `recoverOrphans()`: one atomic script per dead owner's list (exactly once under races).
  * 4. Jobs pushed by Ruby (a plain LPUSH) are fetched like ours: nothing here depends on who pushed.
- * 5. `quarantineIfInvalid()`: a job whose bytes are not UTF-8 cannot be acknowledged by its
+ * 5. `requeueStrays()`: a job Redis moved into our list whose reply was lost (a dropped
+ *    connection; the client re-sends the command, which moves other jobs) is held by nobody.
+ *    Seen unheld in two checks in a row, it goes back on its queue.
+ * 6. `quarantineIfInvalid()`: a job whose bytes are not UTF-8 cannot be acknowledged by its
  *    decoded string; it goes to `dead` with its exact bytes instead of sticking in our list.
  */
 import { scoreText } from "../core/clock";
 import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
-import { fetchBatch, quarantineUtf8, recoverOrphans } from "../redis/scripts/index.gen";
+import {
+  fetchBatch,
+  quarantineUtf8,
+  recoverOrphans,
+  requeueStrays,
+} from "../redis/scripts/index.gen";
 import type { BlockingRedisClient, RedisClient, RedisReply } from "../redis/types";
 import { sleep } from "./ack-batcher";
 
@@ -46,6 +54,10 @@ export class ReliableFetch {
   /** Decoded strings of jobs a quarantine moved to `dead`, not yet claimed (string -> count). */
   readonly #quarantined = new Map<string, number>();
   #quarantineChain: Promise<unknown> = Promise.resolve();
+  /** Acks taken by fetch calls whose reply has not come back yet. */
+  readonly #acksInFlight = new Set<(number | string)[]>();
+  /** Per queue: strings found in our list but held by nobody at the last check (string -> count). */
+  #suspects: Map<string, number>[];
 
   constructor(
     private readonly redis: BlockingRedisClient,
@@ -57,6 +69,7 @@ export class ReliableFetch {
     this.inProgressKeys = queues.map((q) => keys.inProgress(identity, q));
     this.indexMembers = queues.map((q) => indexMember(identity, q));
     this.#allQueues = queues.map((_, i) => i);
+    this.#suspects = queues.map(() => new Map());
   }
 
   /** Registers this process's lists in the index, so others can find them if we die. */
@@ -110,12 +123,15 @@ export class ReliableFetch {
     const args: (string | number)[] = [n, acks.length / 2];
     for (let k = 0; k < acks.length; k += 2) args.push(slot[acks[k] as number]!, acks[k + 1]!);
     let reply: RedisReply[];
+    this.#acksInFlight.add(acks);
     try {
       reply = (await this.redis.evalScript(fetchBatch, keys, args)) as RedisReply[];
     } catch (err) {
       // Not known to be written: keep them for the next call (a second LREM is harmless).
       this.#acks = acks.concat(this.#acks);
       throw err;
+    } finally {
+      this.#acksInFlight.delete(acks);
     }
     const out: FetchedJob[] = [];
     for (let k = 0; k < reply.length; k += 2) {
@@ -177,6 +193,56 @@ export class ReliableFetch {
     ] as const;
   }
 
+  /** Adds the acks not yet known to be written for queue `queueIndex` to `held`. */
+  addPendingAcks(queueIndex: number, held: Map<string, number>): void {
+    for (const list of [this.#acks, ...this.#acksInFlight]) {
+      for (let k = 0; k < list.length; k += 2) {
+        if (list[k] === queueIndex) addTo(held, list[k + 1] as string);
+      }
+    }
+  }
+
+  /**
+   * Requeues jobs stranded in our own in-progress lists (see the header, 5). `held(i)` returns
+   * every string this process still holds for queue i: running, buffered, or with an ack or a
+   * retry/dead write not yet known to be written. A string that is in the list, not held, and
+   * was already a suspect at the previous check is put back (only if still in the list). A reply
+   * in flight arrives within one interval, so a job being fetched right now is never taken.
+   * Returns the number of jobs put back.
+   */
+  async requeueStrays(held: (queueIndex: number) => Map<string, number>): Promise<number> {
+    let moved = 0;
+    for (let i = 0; i < this.queues.length; i++) {
+      const list = (await this.redis.call(["lrange", this.inProgressKeys[i]!, 0, -1])) as string[];
+      const have = held(i);
+      const strays = new Map<string, number>();
+      for (const raw of list) {
+        const json = String(raw);
+        const h = have.get(json) ?? 0;
+        if (h > 0) have.set(json, h - 1);
+        else addTo(strays, json);
+      }
+      const previous = this.#suspects[i]!;
+      const confirmed: string[] = [];
+      for (const [json, count] of strays) {
+        const both = Math.min(count, previous.get(json) ?? 0);
+        for (let k = 0; k < both; k++) confirmed.push(json);
+        if (count > both) strays.set(json, count - both);
+        else strays.delete(json);
+      }
+      this.#suspects[i] = strays;
+      if (confirmed.length === 0) continue;
+      moved += Number(
+        await this.redis.evalScript(
+          requeueStrays,
+          [this.inProgressKeys[i]!, this.queueKeys[i]!],
+          confirmed,
+        ),
+      );
+    }
+    return moved;
+  }
+
   /**
    * True when `json` (fetched from queue `queueIndex`) was not valid UTF-8 and is now in `dead`
    * with its exact bytes: the caller must not run it. Only strings holding U+FFFD can be invalid
@@ -221,6 +287,10 @@ export class ReliableFetch {
   async recoverOrphans(): Promise<number> {
     return recoverOrphanLists(this.redis, this.keys);
   }
+}
+
+export function addTo(counts: Map<string, number>, key: string, n = 1): void {
+  counts.set(key, (counts.get(key) ?? 0) + n);
 }
 
 /** The index member naming one in-progress list: JSON, since identities and queues hold ":". */

@@ -8,7 +8,7 @@
 import { coerceError } from "../core/errors";
 import type { AckBatcher } from "./ack-batcher";
 import { sleep } from "./ack-batcher";
-import type { FetchedJob, ReliableFetch } from "./fetch";
+import { addTo, type FetchedJob, type ReliableFetch } from "./fetch";
 import type { Logger } from "./logger";
 import type { Processor } from "./processor";
 import type { ErrorContext } from "./types";
@@ -48,6 +48,11 @@ export class Manager {
 
   start(): void {
     this.#loop ??= this.#run();
+  }
+
+  /** Adds the strings of fetched, not yet started jobs of queue `queueIndex` to `held`. */
+  addBuffered(queueIndex: number, held: Map<string, number>): void {
+    for (const job of this.#buffer) if (job.queueIndex === queueIndex) addTo(held, job.json);
   }
 
   /**

@@ -20,7 +20,7 @@ import { runChain } from "../core/middleware";
 import type { RedisCommand } from "../redis/types";
 import type { AckBatcher } from "./ack-batcher";
 import { JobTimeoutError, UnknownJobError } from "./errors";
-import type { ReliableFetch } from "./fetch";
+import { addTo, type ReliableFetch } from "./fetch";
 import type { RunningJob } from "./heartbeat";
 import { deadCommands, planFailure, type RetryConfig } from "./job-retry";
 import type { Logger } from "./logger";
@@ -49,10 +49,31 @@ export interface ProcessorHost {
 
 export class Processor {
   #nextTid = 0;
+  /** Per queue: job strings inside `run()` (string -> count), from start to their final write. */
+  readonly #inRun: Map<string, number>[];
 
-  constructor(private readonly host: ProcessorHost) {}
+  constructor(private readonly host: ProcessorHost) {
+    this.#inRun = host.queues.map(() => new Map());
+  }
+
+  /** Adds the strings of jobs being run for queue `queueIndex` to `held`. */
+  addInRun(queueIndex: number, held: Map<string, number>): void {
+    for (const [json, n] of this.#inRun[queueIndex]!) addTo(held, json, n);
+  }
 
   async run(queueIndex: number, json: string): Promise<void> {
+    const inRun = this.#inRun[queueIndex]!;
+    addTo(inRun, json);
+    try {
+      await this.#run(queueIndex, json);
+    } finally {
+      const n = inRun.get(json) ?? 1;
+      if (n <= 1) inRun.delete(json);
+      else inRun.set(json, n - 1);
+    }
+  }
+
+  async #run(queueIndex: number, json: string): Promise<void> {
     const host = this.host;
     const queue = host.queues[queueIndex]!;
     if (await this.#invalidUtf8(queueIndex, queue, json)) return;

@@ -20,7 +20,7 @@ import { fromIoredis, isIoredis } from "../redis/tcp";
 import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
-import { ReliableFetch, recoverOrphanLists } from "./fetch";
+import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
 import { beat, clearHeartbeat, type RunningJob } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
@@ -60,6 +60,7 @@ export class Worker extends WorkerEvents {
   readonly #acks: AckBatcher;
   readonly #fetch: ReliableFetch;
   readonly #manager: Manager;
+  readonly #processor: Processor;
   readonly #shutdown = new AbortController();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -131,9 +132,10 @@ export class Worker extends WorkerEvents {
       },
       handleError: (err, ctx) => this.#handleError(err, ctx),
     };
+    this.#processor = new Processor(host);
     this.#manager = new Manager({
       fetch: this.#fetch,
-      processor: new Processor(host),
+      processor: this.#processor,
       acks: this.#acks,
       concurrency: this.concurrency,
       queueCount: this.queueConfig.names.length,
@@ -365,6 +367,32 @@ export class Worker extends WorkerEvents {
       },
       (err) => this.#handleError(err, { context: "Error recovering orphaned jobs" }),
     );
+    if (this.#state !== "running" && this.#state !== "quiet") return;
+    this.#fetch
+      .requeueStrays((i) => this.#held(i))
+      .then(
+        (n) => {
+          if (n > 0) {
+            this.logger.warn("Requeued jobs stranded in our in-progress list by a lost reply", {
+              count: n,
+            });
+          }
+        },
+        (err) => this.#handleError(err, { context: "Error checking our in-progress lists" }),
+      );
+  }
+
+  /** Every job string this process still holds for queue i (see ReliableFetch.requeueStrays). */
+  #held(queueIndex: number): Map<string, number> {
+    const held = new Map<string, number>();
+    this.#processor.addInRun(queueIndex, held);
+    this.#manager.addBuffered(queueIndex, held);
+    this.#fetch.addPendingAcks(queueIndex, held);
+    const key = this.#fetch.inProgressKeys[queueIndex];
+    this.#acks.forEachPendingRemoval((k, json) => {
+      if (k === key) addTo(held, json);
+    });
+    return held;
   }
 
   #onSignal(name: SignalName | string, remote: boolean): void {
