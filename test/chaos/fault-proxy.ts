@@ -28,15 +28,18 @@ export async function startFaultProxy(target: { host: string; port: number }): P
    */
   function pipe(from: Socket, to: Socket): void {
     const queue: { due: number; chunk: Buffer }[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let scheduled = false;
     const drain = () => {
-      timer = undefined;
+      scheduled = false;
       const now = Date.now();
       while (queue.length > 0 && queue[0]!.due <= now) {
         const { chunk } = queue.shift()!;
         if (!to.destroyed) to.write(chunk);
       }
-      if (queue.length > 0) timer = setTimeout(drain, queue[0]!.due - now);
+      if (queue.length > 0) {
+        scheduled = true;
+        setTimeout(drain, queue[0]!.due - now);
+      }
     };
     from.on("data", (chunk: Buffer) => {
       const delay = delayMs + (jitterMs > 0 ? Math.random() * jitterMs : 0);
@@ -46,7 +49,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
       const last = queue.length > 0 ? queue[queue.length - 1]!.due : 0;
       queue.push({ due: Math.max(Date.now() + delay, last), chunk });
-      timer ??= setTimeout(drain, Math.max(0, queue[0]!.due - Date.now()));
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(drain, Math.max(0, queue[0]!.due - Date.now()));
+      }
     });
   }
 
