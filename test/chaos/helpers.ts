@@ -96,14 +96,6 @@ export function startFixture(name: string, env: Record<string, string>): Child {
   return track(child);
 }
 
-/** Resolves once the CLI worker logged that it started processing. */
-export function cliStarted(c: Child, timeoutMs = 20_000): Promise<boolean> {
-  return waitFor(() => /Starting processing/.test(c.output()), {
-    timeoutMs,
-    what: `the worker to start; output so far:\n${c.output()}`,
-  });
-}
-
 /** In-progress lists and index members still in Redis (should be none after a scenario). */
 export async function inProgressLeftovers(redis: Redis): Promise<string[]> {
   const lists = await scanAll(redis, "edgekiq:inprogress:*");

@@ -7,7 +7,6 @@ import { Client } from "../../src/core/client";
 import { useTestRedis } from "../helpers/redis";
 import {
   type Child,
-  cliStarted,
   inProgressLeftovers,
   killLeftovers,
   scanAll,
