@@ -177,7 +177,7 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
     redis: describeRedis(redisOptions),
     jobs: worker.registeredClasses.join(","),
   });
-  const code = await runUntilStopped(worker, timeout, logger);
+  const code = await runUntilStopped(worker, timeout, logger, rt);
   unwatch();
   // Every write the worker cares about has been awaited by now; a QUIT would wait for a dead Redis.
   redis.disconnect();
@@ -194,12 +194,21 @@ async function runUntilStopped(
   worker: Worker,
   timeoutSeconds: number,
   logger: Logger,
+  rt: CliRuntime,
 ): Promise<number> {
   let started = false;
+  let guarded = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const forced = new Promise<number>((resolve) => {
     worker.on("signal", ({ name }) => {
       if (name !== "TERM" && name !== "INT") return;
+      // The worker lets go of its signal handlers when it has stopped; until the process exits, a
+      // second TERM must not kill it with the default action halfway through its last writes.
+      if (!guarded) {
+        guarded = true;
+        rt.platform.onSignal("TERM", () => {});
+        rt.platform.onSignal("INT", () => {});
+      }
       if (!started) {
         logger.info("stopping before Redis was reached; no job was fetched");
         resolve(0);
