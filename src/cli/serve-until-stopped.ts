@@ -12,14 +12,10 @@ export async function serveUntilStopped(
   logger: Logger,
   close: () => Promise<void> = async () => {},
 ): Promise<number> {
+  // The handlers stay until the process exits: a second TERM while closing changes nothing.
   await new Promise<void>((resolve) => {
-    const offTerm = rt.platform.onSignal("TERM", done);
-    const offInt = rt.platform.onSignal("INT", done);
-    function done() {
-      offTerm();
-      offInt();
-      resolve();
-    }
+    rt.platform.onSignal("TERM", () => resolve());
+    rt.platform.onSignal("INT", () => resolve());
   });
   logger.info("stopping");
   await served.close();
