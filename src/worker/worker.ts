@@ -40,6 +40,9 @@ import type {
 } from "./types";
 import { WorkerEvents } from "./worker-events";
 
+/** Seconds between checks of our own in-progress lists for jobs a lost reply stranded. */
+const STRAY_CHECK_SECONDS = 5;
+
 export type WorkerState = "new" | "running" | "quiet" | "stopping" | "stopped";
 
 export class Worker extends WorkerEvents {
@@ -218,7 +221,11 @@ export class Worker extends WorkerEvents {
     });
     this.#manager.start();
     this.#every(this.heartbeatInterval, () => this.#beat());
-    this.#every(this.#o.orphanCheckInterval ?? 60, () => this.#checkOrphans());
+    const orphanEvery = this.#o.orphanCheckInterval ?? 60;
+    this.#every(orphanEvery, () => this.#checkOrphans());
+    // Strays are found in two checks in a row; checking often keeps a lost reply (a Redis restart,
+    // a dropped connection) from parking jobs for minutes.
+    this.#every(Math.min(orphanEvery, STRAY_CHECK_SECONDS), () => this.#checkStrays());
     if (this.#o.scheduler ?? true) this.#schedulePoll(initialWait(this.#o.pollIntervalAverage));
     this.emit("started", undefined);
   }
@@ -367,6 +374,10 @@ export class Worker extends WorkerEvents {
       },
       (err) => this.#handleError(err, { context: "Error recovering orphaned jobs" }),
     );
+  }
+
+  /** Our own lists: jobs a lost reply left there (cheap: one LRANGE of a short list per queue). */
+  #checkStrays(): void {
     if (this.#state !== "running" && this.#state !== "quiet") return;
     this.#fetch
       .requeueStrays((i) => this.#held(i))
