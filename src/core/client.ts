@@ -10,7 +10,7 @@
  * 4. Idempotent mode: the same writes inside one Lua script that first sets a short-lived
  *    `edgekiq:pushed:<jid>` marker (SET NX EX), so a resent request cannot push a job twice.
  */
-import { pushIdempotent } from "../redis/scripts/index.gen";
+import { pushIdempotent, push as pushScript } from "../redis/scripts/index.gen";
 import type { RedisArg, RedisClient, RedisCommand } from "../redis/types";
 import { realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
 import { isJobDefinition, type JobArgs, type JobDefinition } from "./define-job";
@@ -243,8 +243,24 @@ export class Client {
     return { job: payload };
   }
 
-  /** One round trip: a MULTI, or the idempotent push script. */
+  /** One round trip: a MULTI, the push script (one job over TCP), or the idempotent script. */
   async #write(batch: Prepared[]): Promise<void> {
+    const first = batch[0]!;
+    if (
+      batch.length === 1 &&
+      first.score === undefined &&
+      this.idempotentTtlSeconds === undefined &&
+      this.redis.transport === "tcp"
+    ) {
+      // The same SADD + LPUSH, atomic, as one command instead of MULTI/SADD/LPUSH/EXEC.
+      const queue = first.job.queue;
+      await this.redis.evalScript(
+        pushScript,
+        [this.keys.queues, this.keys.queue(queue)],
+        [queue, dumpJob(first.job)],
+      );
+      return;
+    }
     if (this.idempotentTtlSeconds === undefined) {
       await this.redis.multi(this.#commands(batch));
       return;

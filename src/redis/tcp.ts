@@ -117,6 +117,7 @@ export function fromIoredis(
   }
 
   return {
+    transport: "tcp",
     call,
     multi: (c) => batch("multi", c),
     pipeline: (c) => batch("pipeline", c),

@@ -25,6 +25,11 @@ export interface LuaScript {
 
 /** What every transport implements; all that edge code may use. */
 export interface RedisClient {
+  /**
+   * "tcp" when each command is cheap (a socket write): the client then sends a single push as one
+   * script call. Over REST (or when absent) a push is one MULTI, which is one `/multi-exec`.
+   */
+  readonly transport?: "tcp" | "rest";
   /** One command, one round trip. Rejects with the Redis error text on an error reply. */
   call(command: RedisCommand): Promise<RedisReply>;
   /** MULTI/EXEC in one round trip: atomic; one reply per command. Rejects if any command failed. */

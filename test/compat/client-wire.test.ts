@@ -61,6 +61,30 @@ describe("immediate push", () => {
     }
   });
 
+  it("over TCP sends one push as a single script call that writes the same data", async () => {
+    const redis = countingRedis(fromIoredis(t.redis), true);
+    const client = new Client({ redis });
+    const jid = await client.push({ class: "HardJob", args: [1, "two"], queue: "fast" });
+    expect(redis.trips.map((trip) => trip.kind)).toEqual(["evalScript"]);
+    expect(await t.redis.smembers("queues")).toEqual(["fast"]);
+    const { raw, job } = await onlyJob("fast");
+    expect(Object.keys(job)).toEqual([
+      "retry",
+      "queue",
+      "class",
+      "args",
+      "jid",
+      "created_at",
+      "enqueued_at",
+    ]);
+    expect(job).toMatchObject({ class: "HardJob", args: [1, "two"], jid, queue: "fast" });
+    expect(raw).toMatch(/"enqueued_at":\d{10}\.\d+}$/);
+    // Bulk and scheduled pushes stay one MULTI.
+    await client.pushBulk({ class: "HardJob", args: [[1], [2]] });
+    await client.performIn(60, "Later");
+    expect(redis.trips.map((trip) => trip.kind)).toEqual(["evalScript", "multi", "multi"]);
+  });
+
   it("performAsync writes Ruby's key order: retry, queue, options, args, class, jid, created_at, enqueued_at", async () => {
     const Hard = defineJob({
       name: "HardJob",

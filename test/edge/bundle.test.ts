@@ -5,8 +5,9 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
-/** Budget for the minified + gzipped edge client (measured 2026-11: see the closing notes). */
-const BUDGET_GZIP_BYTES = 6_500;
+/** Budget for the minified + gzipped edge client: measured 6,414 B (REST adapter, push scripts
+ * included), plus room for 9% growth before someone has to look. */
+const BUDGET_GZIP_BYTES = 7_000;
 
 describe("edge bundle of the edgekiq entry", () => {
   it("has no Node built-ins, no ioredis, and stays within its size budget", async () => {

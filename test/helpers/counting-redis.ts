@@ -7,12 +7,17 @@ export interface RoundTrip {
   commands: RedisCommand[];
 }
 
-export function countingRedis(inner: RedisClient): RedisClient & { trips: RoundTrip[] } {
+/** `keepTransport` passes the inner door's transport hint on (else it looks like a REST door). */
+export function countingRedis(
+  inner: RedisClient,
+  keepTransport = false,
+): RedisClient & { trips: RoundTrip[] } {
   const trips: RoundTrip[] = [];
   const record = (kind: RoundTrip["kind"], commands: RedisCommand[]) =>
     trips.push({ kind, commands });
   return {
     trips,
+    transport: keepTransport ? inner.transport : undefined,
     call(c) {
       record("call", [c]);
       return inner.call(c);

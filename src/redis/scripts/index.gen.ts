@@ -17,6 +17,14 @@ export const fetchBatch: LuaScript = {
   sha1: "b2609df2fec6f5f37741d36801cb5cc1b388bec5",
 };
 
+/** push-2.lua */
+export const push: LuaScript = {
+  name: "push",
+  numberOfKeys: 2,
+  lua: "-- Push (edgekiq, TCP fast path): Sidekiq's immediate push — SADD queues <q> + LPUSH queue:<q> —\n-- as one atomic command. Same data as the MULTI the REST path sends; one command instead of four.\n-- KEYS[1] = queues set, KEYS[2] = queue:<name> list.\n-- ARGV[1] = queue name, ARGV[2] = the job's JSON.\n-- Returns the queue's new length.\nredis.call(\"sadd\", KEYS[1], ARGV[1])\nreturn redis.call(\"lpush\", KEYS[2], ARGV[2])\n",
+  sha1: "0e1a75cd68fa4d92abf2fd3d9d03153f5e82ba4c",
+};
+
 /** push-idempotent.lua */
 export const pushIdempotent: LuaScript = {
   name: "pushIdempotent",
