@@ -17,9 +17,7 @@
  */
 import type { Redis as UpstashRedis } from "@upstash/redis";
 import {
-  isNoScriptError,
-  type LuaScript,
-  type RedisArg,
+  evalWithFallback,
   type RedisClient,
   type RedisCommand,
   type RedisReply,
@@ -137,24 +135,11 @@ function fromRequester(get: () => Promise<UpstashRequester>): RedisClient {
     return replies.map((reply, i) => unwrap(reply, commands[i]?.[0] ?? path));
   }
 
-  async function evalScript(
-    script: LuaScript,
-    keys: readonly string[],
-    args: readonly RedisArg[],
-  ): Promise<RedisReply> {
-    try {
-      return await call(["evalsha", script.sha1, keys.length, ...keys, ...args]);
-    } catch (err) {
-      if (!isNoScriptError(err)) throw err;
-      return call(["eval", script.lua, keys.length, ...keys, ...args]);
-    }
-  }
-
   return {
     call,
     multi: (commands) => batch("multi-exec", commands),
     pipeline: (commands) => batch("pipeline", commands),
-    evalScript,
+    evalScript: (script, keys, args) => evalWithFallback(call, script, keys, args),
   };
 }
 

@@ -8,8 +8,7 @@
 import type { Redis } from "ioredis";
 import {
   type BlockingRedisClient,
-  isNoScriptError,
-  type LuaScript,
+  evalWithFallback,
   type RedisArg,
   type RedisCommand,
   type RedisReply,
@@ -81,19 +80,6 @@ export function fromIoredis(
     return replies;
   }
 
-  async function evalScript(
-    script: LuaScript,
-    keys: readonly string[],
-    args: readonly RedisArg[],
-  ): Promise<RedisReply> {
-    try {
-      return await call(["evalsha", script.sha1, keys.length, ...keys, ...args]);
-    } catch (err) {
-      if (!isNoScriptError(err)) throw err;
-      return call(["eval", script.lua, keys.length, ...keys, ...args]);
-    }
-  }
-
   async function blocking(command: RedisCommand, lane = "default"): Promise<RedisReply> {
     let conn = lanes.get(lane);
     if (!conn) {
@@ -121,7 +107,7 @@ export function fromIoredis(
     call,
     multi: (c) => batch("multi", c),
     pipeline: (c) => batch("pipeline", c),
-    evalScript,
+    evalScript: (script, keys, args) => evalWithFallback(call, script, keys, args),
     blocking,
     close,
   };

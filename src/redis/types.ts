@@ -72,3 +72,18 @@ export class RedisReplyError extends Error {
 export function isNoScriptError(err: unknown): boolean {
   return err instanceof Error && /NOSCRIPT/i.test(err.message);
 }
+
+/** EVALSHA through `call`; on NOSCRIPT (matched by message, as Sidekiq does), EVAL once. */
+export async function evalWithFallback(
+  call: (command: RedisCommand) => Promise<RedisReply>,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly RedisArg[],
+): Promise<RedisReply> {
+  try {
+    return await call(["evalsha", script.sha1, keys.length, ...keys, ...args]);
+  } catch (err) {
+    if (!isNoScriptError(err)) throw err;
+    return call(["eval", script.lua, keys.length, ...keys, ...args]);
+  }
+}
