@@ -143,3 +143,21 @@ export async function clearHeartbeat(
     ["unlink", keys.process(src.identity)],
   ]);
 }
+
+/**
+ * Sidekiq 7's `ProcessSet#cleanup`: drops members of `processes` whose hash has expired (a process
+ * killed without its clean stop), at most once a minute across the cluster (`process_cleanup`
+ * lock), so dashboards stop listing dead processes. Resolves to how many were removed.
+ */
+export async function cleanupProcesses(redis: RedisClient, keys: Keys): Promise<number> {
+  const locked = await redis.call(["set", keys.processCleanup, "1", "NX", "EX", 60]);
+  if (locked !== "OK") return 0;
+  const members = (await redis.call(["smembers", keys.processes])) as string[];
+  if (members.length === 0) return 0;
+  const infos = await redis.pipeline(
+    members.map((id) => ["hget", keys.process(id), "info"] as const),
+  );
+  const dead = members.filter((_, i) => infos[i] === null);
+  if (dead.length > 0) await redis.call(["srem", keys.processes, ...dead]);
+  return dead.length;
+}

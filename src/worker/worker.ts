@@ -21,7 +21,7 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
 import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
-import { beat, clearHeartbeat, type RunningJob } from "./heartbeat";
+import { beat, cleanupProcesses, clearHeartbeat, type RunningJob } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { Manager } from "./manager";
@@ -368,6 +368,9 @@ export class Worker extends WorkerEvents {
   }
 
   #checkOrphans(): void {
+    cleanupProcesses(this.#redis, this.keys).catch((err) =>
+      this.#handleError(err, { context: "Error cleaning up the processes set" }),
+    );
     recoverOrphanLists(this.#redis, this.keys).then(
       (n) => {
         if (n > 0) this.logger.warn("Recovered orphaned jobs of a dead process", { count: n });

@@ -193,3 +193,24 @@ describe("heartbeat", () => {
     });
   });
 });
+
+describe("processes cleanup", () => {
+  it("drops processes whose hash expired, at most once a minute across the cluster", async () => {
+    await t.flush();
+    await t.redis.sadd("processes", "gone-host:1:aaaaaaaaaaaa", "alive-host:2:bbbbbbbbbbbb");
+    await t.redis.hset("alive-host:2:bbbbbbbbbbbb", "info", "{}");
+    const worker = testWorker(t.redis);
+    worker.register("Noop", () => undefined);
+    await worker.start();
+    await waitFor(async () => !(await t.redis.sismember("processes", "gone-host:1:aaaaaaaaaaaa")), {
+      what: "the dead process to be cleaned up",
+    });
+    expect(await t.redis.sismember("processes", "alive-host:2:bbbbbbbbbbbb")).toBe(1);
+    expect(await t.redis.sismember("processes", worker.identity)).toBe(1);
+    expect(await t.redis.ttl("process_cleanup")).toBeGreaterThan(50);
+    // Within the minute, a second dead entry waits for the next cleanup.
+    await t.redis.sadd("processes", "gone-host:3:cccccccccccc");
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await t.redis.sismember("processes", "gone-host:3:cccccccccccc")).toBe(1);
+  });
+});
