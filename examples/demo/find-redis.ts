@@ -13,10 +13,13 @@ export interface FoundRedis {
   stop(): Promise<void>;
 }
 
-export async function findRedis(env: Record<string, string | undefined>): Promise<FoundRedis> {
+export async function findRedis(
+  env: Record<string, string | undefined>,
+  localUrl = "redis://127.0.0.1:6379",
+): Promise<FoundRedis> {
   const candidates = env.REDIS_URL
     ? [[env.REDIS_URL, "REDIS_URL"]]
-    : [["redis://127.0.0.1:6379", "the local Redis on 127.0.0.1:6379"]];
+    : [[localUrl, `the local Redis at ${localUrl}`]];
   for (const [url, how] of candidates) {
     if (await answers(url!)) return { url: url!, how: how!, stop: async () => {} };
     if (env.REDIS_URL)

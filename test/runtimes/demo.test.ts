@@ -1,9 +1,11 @@
 // `npm run demo` (the README's first command) works: it enqueues the sample jobs, a worker runs
 // them (one after a retry, one scheduled), and it cleans up after itself.
 import { execFile } from "node:child_process";
+import { Redis } from "ioredis";
 import { expect, it } from "vitest";
 import { ROOT } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
+import { freePort } from "../helpers/redis-server";
 
 const t = await useTestRedis();
 
@@ -27,3 +29,30 @@ it("runs every sample job and leaves no keys behind", async () => {
   expect(code).toBe(0);
   expect(await t.redis.keys("*")).toEqual([]);
 }, 100_000);
+
+it("starts a redis-server of its own when nothing answers, and stops it afterwards", async () => {
+  const { findRedis } = await import("../../examples/demo/find-redis");
+  const port = await freePort();
+  const found = await findRedis({}, `redis://127.0.0.1:${port}`);
+  expect(found.how).toMatch(/^a redis-server started for the demo on port \d+$/);
+  const redis = new Redis(found.url);
+  expect(await redis.ping()).toBe("PONG");
+  await redis.quit();
+  await found.stop();
+  const probe = new Redis(found.url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  probe.on("error", () => undefined);
+  await expect(probe.connect()).rejects.toThrow();
+  probe.disconnect();
+});
+
+it("says where to get Redis when REDIS_URL does not answer", async () => {
+  const { findRedis } = await import("../../examples/demo/find-redis");
+  const port = await freePort();
+  await expect(findRedis({ REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(
+    `REDIS_URL=redis://127.0.0.1:${port} does not answer; is Redis running there?`,
+  );
+});
