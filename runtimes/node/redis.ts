@@ -9,9 +9,12 @@ export function openRedis(options: RedisConnectionOptions, extra: RedisOptions =
     username: options.username,
     password: options.password,
     db: options.db ?? 0,
-    // Never give up: the worker waits for Redis to come back (it logs the outage itself).
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
+    // Never give up (unless asked to fail fast): the worker waits for Redis to come back and logs
+    // the outage itself.
+    maxRetriesPerRequest: options.failFast ? 1 : null,
+    retryStrategy: options.failFast
+      ? () => null
+      : (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
     lazyConnect: false,
     ...extra,
   };

@@ -5,7 +5,12 @@
 import { ConfigError } from "../core/errors";
 import type { Logger } from "../worker/logger";
 import { type FlagSpec, type ParsedArgs, parseArgs } from "./args";
-import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
+import {
+  DEFAULT_REDIS_URL,
+  describeRedis,
+  parseRedisUrl,
+  type RedisConnectionOptions,
+} from "./redis-options";
 import { watchRedis } from "./redis-watch";
 import type { CliRedis, CliRuntime } from "./runtime";
 
@@ -68,10 +73,12 @@ export function openCommandRedis(
   rt: CliRuntime,
   args: ParsedArgs,
   logger?: Logger,
+  extra: Partial<RedisConnectionOptions> = {},
 ): { redis: CliRedis; where: string } {
-  const options = parseRedisUrl(
-    (args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL),
-  );
+  const options = {
+    ...parseRedisUrl((args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL)),
+    ...extra,
+  };
   const redis = rt.openRedis(options);
   const where = describeRedis(options);
   if (logger) watchRedis(redis, where, logger);

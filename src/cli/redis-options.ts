@@ -16,6 +16,8 @@ export interface RedisConnectionOptions {
   sentinels?: { host: string; port: number }[];
   name?: string;
   sentinelPassword?: string;
+  /** Give up on a command after one failed attempt (one-shot commands) instead of waiting for Redis. */
+  failFast?: boolean;
 }
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";

@@ -24,11 +24,8 @@ export const STATS_HELP = helpText(
 export async function statsCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
   const args = parseCommand(argv, FLAGS, "stats", STATS_HELP, rt);
   if (!args) return 0;
-  const { redis } = openCommandRedis(rt, args);
   // Fail fast: stats is a one-shot command, not a worker waiting for Redis to come back.
-  (
-    redis as unknown as { options: { maxRetriesPerRequest: number | null } }
-  ).options.maxRetriesPerRequest = 1;
+  const { redis, where } = openCommandRedis(rt, args, undefined, { failFast: true });
   try {
     const snapshot = await new Stats({
       redis,
@@ -55,7 +52,7 @@ export async function statsCommand(argv: readonly string[], rt: CliRuntime): Pro
     rt.stdout(lines.join("\n"));
     return 0;
   } catch (err) {
-    throw new ConfigError(`cannot read stats from Redis: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read stats from Redis at ${where}: ${(err as Error).message}`);
   } finally {
     redis.disconnect();
   }

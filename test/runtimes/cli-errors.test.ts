@@ -104,6 +104,22 @@ describe("edgekiq CLI errors", () => {
     }
   });
 
+  it("stats against an unreachable Redis fails at once, in one line", async () => {
+    const port = await freePort();
+    const { code, output } = await runCli("node", [
+      "stats",
+      "--redis",
+      `redis://127.0.0.1:${port}/3`,
+    ]);
+    expect(code).toBe(2);
+    expectOneLine(
+      output,
+      new RegExp(
+        `^edgekiq stats: cannot read stats from Redis at redis://127\\.0\\.0\\.1:${port}/3: `,
+      ),
+    );
+  });
+
   it("--help on every subcommand, and an unknown command", async () => {
     for (const cmd of ["worker", "stats"]) {
       const { code, output } = await runCli("node", [cmd, "--help"]);
