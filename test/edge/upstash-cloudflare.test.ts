@@ -3,8 +3,6 @@
 // worker then runs it.
 import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/worker/logger";
-import { Worker } from "../../src/worker/worker";
 import {
   bundleForEdge,
   ENQUEUE_TOKEN,
@@ -12,6 +10,7 @@ import {
   startEdgeBridge,
 } from "../bridge/edge-harness";
 import { useTestRedis } from "../helpers/redis";
+import { runQueueOnWorker } from "../helpers/run-queue";
 
 const t = await useTestRedis();
 const edge = await startEdgeBridge(t.redis);
@@ -74,26 +73,9 @@ describe("the Cloudflare Worker example in workerd", () => {
     expect(raw[0]).toMatch(/"enqueued_at":\d{10}\.\d+}$/);
     expect(await t.redis.smembers("queues")).toEqual(["mailers"]);
 
-    const ran: [string, string][] = [];
-    const worker = new Worker({
-      redis: t.redis,
-      queues: ["mailers"],
-      logger: silentLogger,
-      handleSignals: false,
-      heartbeatInterval: 0.5,
-      pollIntervalAverage: 0.2,
-    });
-    worker.register("SendWelcome", async ([email], ctx) => {
-      ran.push([email as string, ctx.jid]);
-    });
-    await worker.start();
-    try {
-      const deadline = Date.now() + 10_000;
-      while (ran.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    } finally {
-      await worker.stop();
-    }
-    expect(ran).toEqual([["ada@example.com", jid]]);
+    expect(await runQueueOnWorker(t.redis, "mailers", "SendWelcome")).toEqual([
+      { args: ["ada@example.com"], jid },
+    ]);
     expect(await t.redis.llen("queue:mailers")).toBe(0);
   });
 
