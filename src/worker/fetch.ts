@@ -54,8 +54,8 @@ export class ReliableFetch {
   /** Decoded strings of jobs a quarantine moved to `dead`, not yet claimed (string -> count). */
   readonly #quarantined = new Map<string, number>();
   #quarantineChain: Promise<unknown> = Promise.resolve();
-  /** Acks taken by fetch calls whose reply has not come back yet. */
-  readonly #acksInFlight = new Set<(number | string)[]>();
+  /** Acks taken by fetch calls whose reply has not come back yet (an array, not a Set: see slots.ts). */
+  readonly #acksInFlight: (number | string)[][] = [];
   /** Per queue: strings found in our list but held by nobody at the last check (string -> count). */
   #suspects: Map<string, number>[];
 
@@ -123,7 +123,7 @@ export class ReliableFetch {
     const args: (string | number)[] = [n, acks.length / 2];
     for (let k = 0; k < acks.length; k += 2) args.push(slot[acks[k] as number]!, acks[k + 1]!);
     let reply: RedisReply[];
-    this.#acksInFlight.add(acks);
+    this.#acksInFlight.push(acks);
     try {
       reply = (await this.redis.evalScript(fetchBatch, keys, args)) as RedisReply[];
     } catch (err) {
@@ -131,7 +131,7 @@ export class ReliableFetch {
       this.#acks = acks.concat(this.#acks);
       throw err;
     } finally {
-      this.#acksInFlight.delete(acks);
+      this.#acksInFlight.splice(this.#acksInFlight.indexOf(acks), 1);
     }
     const out: FetchedJob[] = [];
     for (let k = 0; k < reply.length; k += 2) {

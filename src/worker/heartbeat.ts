@@ -8,14 +8,7 @@
 import { formatFloat } from "../core/clock";
 import { type Keys, PROCESS_TTL_SECONDS, STATS_TTL_SECONDS, statDate } from "../core/keys";
 import type { RedisClient, RedisCommand } from "../redis/types";
-
-export interface RunningJob {
-  readonly queue: string;
-  /** The exact job string. */
-  readonly payload: string;
-  /** Epoch seconds (integer) when it started. */
-  readonly run_at: number;
-}
+import type { Slots } from "./slots";
 
 export interface HeartbeatSource {
   identity: string;
@@ -27,7 +20,7 @@ export interface HeartbeatSource {
    */
   indexMembers: readonly string[];
   sidekiqVersion: 6 | 7;
-  running: ReadonlyMap<string, RunningJob>;
+  running: Pick<Slots, "busy" | "each">;
   quiet(): boolean;
   rssKb(): number;
   /** Takes and resets the counters since the last beat. */
@@ -58,15 +51,15 @@ export async function beat(
       first.push(...statCommands(keys, stats, nowMs, src.sidekiqVersion === 6));
     }
     first.push(["unlink", workKey]);
-    if (src.running.size > 0) {
+    if (src.running.busy > 0) {
       const fields: string[] = [];
-      for (const [tid, job] of src.running) {
+      src.running.each((tid, job) => {
         // The payload is a JSON string inside JSON (Sidekiq #4316).
         fields.push(
           tid,
           `{"queue":${JSON.stringify(job.queue)},"payload":${JSON.stringify(job.payload)},"run_at":${job.run_at}}`,
         );
-      }
+      });
       first.push(["hset", workKey, ...fields], ["expire", workKey, PROCESS_TTL_SECONDS]);
     }
     await redis.multi(first);
@@ -89,7 +82,7 @@ export async function beat(
       "info",
       src.info,
       "busy",
-      src.running.size,
+      src.running.busy,
       "beat",
       formatFloat(nowMs / 1000),
       "rtt_us",

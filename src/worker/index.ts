@@ -4,7 +4,6 @@
  */
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
-export type { RunningJob } from "./heartbeat";
 export {
   compressBacktrace,
   DEFAULT_MAX_RETRIES,
@@ -20,6 +19,7 @@ export type { WorkerOptions } from "./options";
 export { type Platform, type SignalName, webPlatform } from "./platform";
 export { parseQueues, type QueueConfig, type QueueSpec } from "./queues";
 export { enqueueDueJobs, randomPollInterval } from "./scheduled";
+export type { RunningJob } from "./slots";
 export type {
   ErrorContext,
   ErrorHandler,

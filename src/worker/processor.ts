@@ -20,10 +20,10 @@ import { runChain } from "../core/middleware";
 import type { RedisCommand } from "../redis/types";
 import type { AckBatcher } from "./ack-batcher";
 import { JobTimeoutError, UnknownJobError } from "./errors";
-import { addTo, type ReliableFetch } from "./fetch";
-import type { RunningJob } from "./heartbeat";
+import type { ReliableFetch } from "./fetch";
 import { deadCommands, planFailure, type RetryConfig } from "./job-retry";
 import type { Logger } from "./logger";
+import type { Slots } from "./slots";
 import type { ErrorContext, JobContext, Registration, ServerMiddleware } from "./types";
 
 /** What the processor needs from the worker. */
@@ -38,7 +38,8 @@ export interface ProcessorHost {
   readonly logArgs: boolean;
   readonly timeoutSeconds: number | undefined;
   readonly retryConfig: RetryConfig;
-  readonly running: Map<string, RunningJob>;
+  /** Where each running job is held, from its start to its final write. */
+  readonly slots: Slots;
   /** Aborted when a stop gives up waiting; shared by every job. */
   readonly shutdownSignal: AbortSignal;
   /** True once a hard stop handed the unfinished jobs back to their queues. */
@@ -48,28 +49,14 @@ export interface ProcessorHost {
 }
 
 export class Processor {
-  #nextTid = 0;
-  /** Per queue: job strings inside `run()` (string -> count), from start to their final write. */
-  readonly #inRun: Map<string, number>[];
-
-  constructor(private readonly host: ProcessorHost) {
-    this.#inRun = host.queues.map(() => new Map());
-  }
-
-  /** Adds the strings of jobs being run for queue `queueIndex` to `held`. */
-  addInRun(queueIndex: number, held: Map<string, number>): void {
-    for (const [json, n] of this.#inRun[queueIndex]!) addTo(held, json, n);
-  }
+  constructor(private readonly host: ProcessorHost) {}
 
   async run(queueIndex: number, json: string): Promise<void> {
-    const inRun = this.#inRun[queueIndex]!;
-    addTo(inRun, json);
+    const slot = this.host.slots.take(queueIndex, json);
     try {
       await this.#run(queueIndex, json);
     } finally {
-      const n = inRun.get(json) ?? 1;
-      if (n <= 1) inRun.delete(json);
-      else inRun.set(json, n - 1);
+      this.host.slots.release(slot);
     }
   }
 
@@ -85,8 +72,6 @@ export class Processor {
       return;
     }
 
-    const tid = (this.#nextTid++).toString(36);
-    host.running.set(tid, { queue, payload: json, run_at: Math.floor(Date.now() / 1000) });
     const reg = host.registry.get(payload.class);
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
@@ -113,8 +98,6 @@ export class Processor {
       else await runChain(host.middleware, payload, ctx, invoke);
     } catch (err) {
       error = coerceError(err);
-    } finally {
-      host.running.delete(tid);
     }
     host.count(error !== undefined);
     // A hard stop already gave this job back to its queue: its result no longer counts.

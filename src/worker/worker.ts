@@ -21,7 +21,7 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
 import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
-import { beat, cleanupProcesses, clearHeartbeat, type RunningJob } from "./heartbeat";
+import { beat, cleanupProcesses, clearHeartbeat } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { Manager } from "./manager";
@@ -30,6 +30,7 @@ import { type Platform, type SignalName, webPlatform } from "./platform";
 import { Processor, type ProcessorHost } from "./processor";
 import { parseQueues, type QueueConfig } from "./queues";
 import { enqueueDueJobs, initialWait, randomPollInterval } from "./scheduled";
+import { Slots } from "./slots";
 import type {
   ErrorContext,
   ErrorHandler,
@@ -59,7 +60,7 @@ export class Worker extends WorkerEvents {
   readonly #redis: BlockingRedisClient;
   readonly #ownsAdapter: boolean;
   readonly #registry = new Map<string, Registration>();
-  readonly #running = new Map<string, RunningJob>();
+  readonly #slots: Slots;
   readonly #acks: AckBatcher;
   readonly #fetch: ReliableFetch;
   readonly #manager: Manager;
@@ -106,6 +107,7 @@ export class Worker extends WorkerEvents {
     this.#acks = new AckBatcher(this.#redis, (err) =>
       this.#handleError(err, { context: "Error acknowledging jobs; will retry" }),
     );
+    this.#slots = new Slots(this.queueConfig.names, this.concurrency);
     this.#fetch = new ReliableFetch(this.#redis, this.keys, this.identity, this.queueConfig.names);
     const retryConfig: RetryConfig = {
       keys: this.keys,
@@ -126,7 +128,7 @@ export class Worker extends WorkerEvents {
       logArgs: options.logArgs ?? false,
       timeoutSeconds: options.timeoutSeconds,
       retryConfig,
-      running: this.#running,
+      slots: this.#slots,
       shutdownSignal: this.#shutdown.signal,
       abandoned: () => this.#abandoned,
       count: (failed) => {
@@ -159,14 +161,16 @@ export class Worker extends WorkerEvents {
   }
   /** Jobs running now. */
   get busy(): number {
-    return this.#running.size;
+    return this.#slots.busy;
   }
   get registeredClasses(): string[] {
     return [...this.#registry.keys()];
   }
   /** A snapshot of running jobs (tid → queue, payload string, run_at), e.g. for a TTIN dump. */
   runningJobs(): { tid: string; queue: string; payload: string; run_at: number }[] {
-    return [...this.#running].map(([tid, j]) => ({ tid, ...j }));
+    const jobs: { tid: string; queue: string; payload: string; run_at: number }[] = [];
+    this.#slots.each((tid, job) => jobs.push({ tid, ...job }));
+    return jobs;
   }
 
   /** Registers the handler for a job definition (args typed and schema-checked) or a class name. */
@@ -310,7 +314,7 @@ export class Worker extends WorkerEvents {
           info: this.#info,
           indexMembers: this.#fetch.indexMembers,
           sidekiqVersion: this.sidekiqVersion,
-          running: this.#running,
+          running: this.#slots,
           quiet: () => this.#state !== "running",
           rssKb: () => this.platform.rssKb(),
           takeStats: () => this.takeStats(),
@@ -399,7 +403,7 @@ export class Worker extends WorkerEvents {
   /** Every job string this process still holds for queue i (see ReliableFetch.requeueStrays). */
   #held(queueIndex: number): Map<string, number> {
     const held = new Map<string, number>();
-    this.#processor.addInRun(queueIndex, held);
+    this.#slots.addHeld(queueIndex, held);
     this.#manager.addBuffered(queueIndex, held);
     this.#fetch.addPendingAcks(queueIndex, held);
     const key = this.#fetch.inProgressKeys[queueIndex];
