@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Jobs in the latency phase, pushed at `latencyRate` per second. */
   latencyJobs: number;
   latencyRate: number;
+  /** Warm-up jobs before the second latency measurement (through the same processes). */
+  latencyWarmup: number;
   latencyConcurrency: number;
   batch: number;
   concurrencies: number[];
@@ -31,12 +33,14 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: tsx bench/run.ts [options]
-  --short                 CI mode: 2,000 jobs (500 one at a time, 250 for latency), 1 round,
+  --short                 CI mode: 2,000 jobs (500 one at a time, 250 for latency after 200
+                          warm-up jobs), 1 round,
                           concurrency 10 (checks that the harness works, says nothing about speed)
   --rounds N              rounds; systems alternate order each round (default 3)
   --jobs N                jobs per drain and per bulk enqueue (default 100000)
   --one-jobs N            sequential pushes for "enqueue one at a time" (default min(20000, jobs))
   --latency-jobs N        jobs in the latency phase (default 2000), pushed at --latency-rate/s (500)
+  --latency-warmup N      warm-up jobs before the second latency measurement (default 10000)
   --concurrency 10,25,50  drain concurrencies
   --only edgekiq,bullmq   systems to run (edgekiq, bullmq, sidekiq)
   --phases drain,enqueue,latency
@@ -64,6 +68,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     "one-jobs",
     "latency-jobs",
     "latency-rate",
+    "latency-warmup",
     "concurrency",
     "only",
     "phases",
@@ -83,6 +88,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     oneJobs: int(flags, "one-jobs", short ? 500 : Math.min(20_000, jobs)),
     latencyJobs: int(flags, "latency-jobs", short ? 250 : 2_000),
     latencyRate: int(flags, "latency-rate", 500),
+    latencyWarmup: int(flags, "latency-warmup", short ? 200 : 10_000),
     latencyConcurrency: 10,
     batch: 1_000,
     concurrencies: list(flags, "concurrency", short ? ["10"] : ["10", "25", "50"]).map((c) => {

@@ -6,7 +6,8 @@
  *    CPU time (INFO cpu) meanwhile, stop it, check nothing is left and the count is right;
  * 2. enqueue: FLUSHDB, run the producer (bulk or one at a time, TCP or REST), check the count;
  * 3. latency: FLUSHDB, start the worker at concurrency 10, let it idle, push at a steady rate
- *    with enqueue times, take p50/p99 of start minus enqueue as the worker computed them.
+ *    with enqueue times, take p50/p99 of start minus enqueue as the worker computed them; once
+ *    with new processes, once after a warm-up through the same processes.
  */
 import type { Redis } from "ioredis";
 import type { BenchContext, ChildSpec, SystemAdapter, Transport } from "../systems/types";
@@ -14,9 +15,11 @@ import type { BenchOptions } from "./args";
 import { type Child, sampleRss, startChild } from "./children";
 import {
   DONE_KEY,
+  GO_SIGNAL,
   type ProducerMode,
   type ProducerReport,
   READY_KEY,
+  WARMED_LINE,
   type WorkerReport,
 } from "./protocol";
 
@@ -50,7 +53,7 @@ export async function measureDrain(
   await expectPending(h, system, jobs, "after pre-push");
 
   const redisCpuBefore = await redisCpuMs(h.admin);
-  const worker = spawn(h, system.name, system.worker(h.ctx, concurrency), {
+  const worker = spawn(h, `${system.name} worker`, system.worker(h.ctx, concurrency), {
     BENCH_CONCURRENCY: String(concurrency),
     BENCH_EXPECTED: String(jobs),
     BENCH_MODE: "drain",
@@ -93,14 +96,20 @@ export async function measureEnqueue(
   return report;
 }
 
+/**
+ * Latency into an idle worker. `warmup` 0: a new worker process and a new producer process (what
+ * the peer figures measured). `warmup` N: the same, after N warm-up jobs through the same two
+ * processes, which the worker runs and then idles for 1 s (see bench/lib/producer.ts).
+ */
 export async function measureLatency(
   h: Harness,
   system: SystemAdapter,
+  warmup: number,
 ): Promise<NonNullable<WorkerReport["latency"]>> {
   const jobs = h.opts.latencyJobs;
   const concurrency = h.opts.latencyConcurrency;
   await h.admin.flushdb();
-  const worker = spawn(h, system.name, system.worker(h.ctx, concurrency), {
+  const worker = spawn(h, `${system.name} worker`, system.worker(h.ctx, concurrency), {
     BENCH_CONCURRENCY: String(concurrency),
     BENCH_EXPECTED: String(jobs),
     BENCH_MODE: "latency",
@@ -108,8 +117,18 @@ export async function measureLatency(
   try {
     await waitForReport(h, worker, READY_KEY, 60_000);
     // "An idle, running worker": let start-up work (first heartbeat, recovery) settle.
-    await new Promise((r) => setTimeout(r, h.opts.short ? 200 : 1_000));
-    await produce(h, system, "tcp", "latency", jobs);
+    const settleMs = h.opts.short ? 200 : 1_000;
+    await sleep(settleMs);
+    const producer = startProducer(h, system, "tcp", "latency", jobs, {
+      BENCH_WARMUP: String(warmup),
+    });
+    if (warmup > 0) {
+      await waitForLine(producer, WARMED_LINE, drainTimeoutMs(warmup));
+      await waitUntilDrained(h, system, drainTimeoutMs(warmup));
+      await sleep(settleMs);
+      producer.process.kill(GO_SIGNAL);
+    }
+    await finishProducer(system, producer, jobs, "tcp", "latency");
     const report = JSON.parse(await waitForReport(h, worker, DONE_KEY, 60_000)) as WorkerReport;
     await stopWorker(worker);
     if (!report.latency) throw new Error(`${system.name} worker reported no latency`);
@@ -128,19 +147,47 @@ function spawn(h: Harness, name: string, spec: ChildSpec, env: Record<string, st
 }
 
 /** Runs a producer child to completion and returns its report. */
-async function produce(
+function produce(
   h: Harness,
   system: SystemAdapter,
   transport: Transport,
   mode: ProducerMode,
   jobs: number,
 ): Promise<ProducerReport> {
-  const child = spawn(h, `${system.name} producer`, system.producer(h.ctx, transport), {
+  return finishProducer(
+    system,
+    startProducer(h, system, transport, mode, jobs),
+    jobs,
+    transport,
+    mode,
+  );
+}
+
+function startProducer(
+  h: Harness,
+  system: SystemAdapter,
+  transport: Transport,
+  mode: ProducerMode,
+  jobs: number,
+  env: Record<string, string> = {},
+): Child {
+  return spawn(h, `${system.name} producer`, system.producer(h.ctx, transport), {
     BENCH_MODE: mode,
     BENCH_JOBS: String(jobs),
     BENCH_BATCH: String(h.opts.batch),
     BENCH_RATE: String(h.opts.latencyRate),
+    ...env,
   });
+}
+
+/** Waits for a producer child to exit (stopping it if it overruns) and returns its report. */
+async function finishProducer(
+  system: SystemAdapter,
+  child: Child,
+  jobs: number,
+  transport: Transport,
+  mode: ProducerMode,
+): Promise<ProducerReport> {
   const timer = setTimeout(() => void child.stop(1_000), drainTimeoutMs(jobs));
   const code = await child.exited;
   clearTimeout(timer);
@@ -153,10 +200,39 @@ async function produce(
   return JSON.parse(line) as ProducerReport;
 }
 
-/** BLPOPs a control key, failing early if the worker dies and after `timeoutMs` otherwise. */
+/** Polls a child's output until it holds `line`; fails if the child exits or times out. */
+async function waitForLine(child: Child, line: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!child.output().includes(line)) {
+    if (child.hasExited() || Date.now() > deadline) {
+      throw new Error(`${child.name} did not print ${line}:\n${tail(child.output())}`);
+    }
+    await sleep(20);
+  }
+}
+
+/** Polls until the system has nothing left in Redis (queue and in-progress). */
+async function waitUntilDrained(
+  h: Harness,
+  system: SystemAdapter,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await system.pending(h.admin)) > 0) {
+    if (Date.now() > deadline)
+      throw new Error(`${system.name} did not run the warm-up jobs in time`);
+    await sleep(50);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** BLPOPs a control key, failing early if the child dies and after `timeoutMs` otherwise. */
 async function waitForReport(
   h: Harness,
-  worker: Child,
+  child: Child,
   key: string,
   timeoutMs: number,
 ): Promise<string> {
@@ -164,14 +240,14 @@ async function waitForReport(
   for (;;) {
     const reply = await h.blocker.blpop(key, 0.5);
     if (reply) return reply[1];
-    if (worker.hasExited()) {
+    if (child.hasExited()) {
       throw new Error(
-        `${worker.name} worker exited before reporting: ${firstError(worker.output())}\n${tail(worker.output())}`,
+        `${child.name} exited before reporting: ${firstError(child.output())}\n${tail(child.output())}`,
       );
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `${worker.name} worker did not report ${key} within ${timeoutMs / 1000} s:\n${tail(worker.output())}`,
+        `${child.name} did not report ${key} within ${timeoutMs / 1000} s:\n${tail(child.output())}`,
       );
     }
   }
@@ -181,9 +257,7 @@ async function waitForReport(
 async function stopWorker(worker: Child): Promise<void> {
   const result = await worker.stop(15_000);
   if (result !== 0 && result !== "SIGTERM") {
-    throw new Error(
-      `${worker.name} worker did not stop cleanly (${result}):\n${tail(worker.output())}`,
-    );
+    throw new Error(`${worker.name} did not stop cleanly (${result}):\n${tail(worker.output())}`);
   }
 }
 

@@ -91,8 +91,30 @@ export function figuresFor(opts: BenchOptions): Figure[] {
   }
   if (has("latency")) {
     figures.push(
-      { key: "latency_p50", label: "latency p50", unit: "ms", higherIsBetter: false },
-      { key: "latency_p99", label: "latency p99", unit: "ms", higherIsBetter: false },
+      {
+        key: "latency_p50",
+        label: "latency p50, new processes",
+        unit: "ms",
+        higherIsBetter: false,
+      },
+      {
+        key: "latency_p99",
+        label: "latency p99, new processes",
+        unit: "ms",
+        higherIsBetter: false,
+      },
+      {
+        key: "latency_warm_p50",
+        label: "latency p50, after warm-up",
+        unit: "ms",
+        higherIsBetter: false,
+      },
+      {
+        key: "latency_warm_p99",
+        label: "latency p99, after warm-up",
+        unit: "ms",
+        higherIsBetter: false,
+      },
     );
   }
   if (has("drain")) {

@@ -4,6 +4,7 @@
  */
 import { Queue } from "bullmq";
 import { runProducer } from "../lib/producer";
+import { WARMUP_ARG } from "../lib/protocol";
 import { connectionOptions } from "./bullmq-connection";
 
 const queue = new Queue("default", { connection: connectionOptions(process.env.REDIS_URL!) });
@@ -19,6 +20,9 @@ await runProducer({
   },
   stamped: async (t) => {
     await queue.add("noop", { t }, opts);
+  },
+  warm: async () => {
+    await queue.add("noop", { warmup: WARMUP_ARG }, opts);
   },
   close: () => queue.close(),
 });

@@ -5,7 +5,7 @@
  */
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { DONE_KEY, READY_KEY } from "../lib/protocol";
+import { DONE_KEY, READY_KEY, WARMUP_ARG } from "../lib/protocol";
 import { Recorder } from "../lib/recorder";
 import { connectionOptions } from "./bullmq-connection";
 
@@ -19,7 +19,9 @@ const recorder = new Recorder(Number(env.BENCH_EXPECTED), env.BENCH_MODE ?? "dra
 const worker = new Worker(
   "default",
   async (job) => {
-    recorder.start((job.data as { t?: number }).t);
+    const data = job.data as { t?: number; warmup?: string };
+    if (data.warmup === WARMUP_ARG) return;
+    recorder.start(data.t);
     recorder.end();
   },
   {

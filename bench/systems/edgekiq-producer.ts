@@ -7,6 +7,7 @@ import { Redis as Upstash } from "@upstash/redis";
 import { Redis } from "ioredis";
 import { Client } from "../../src/core/client";
 import { runProducer } from "../lib/producer";
+import { WARMUP_ARG } from "../lib/protocol";
 
 const env = process.env;
 const restUrl = env.BENCH_REST_URL;
@@ -34,6 +35,9 @@ await runProducer({
   },
   stamped: async (t) => {
     await client.push({ class: "NoopJob", args: [t] });
+  },
+  warm: async () => {
+    await client.push({ class: "NoopJob", args: [WARMUP_ARG] });
   },
   close: async () => {
     await tcp?.quit();

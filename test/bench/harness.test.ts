@@ -70,6 +70,8 @@ describe("bench --short", () => {
       "enqueue_bulk_rest",
       "latency_p50",
       "latency_p99",
+      "latency_warm_p50",
+      "latency_warm_p99",
       "rss_c10",
       "worker_cpu_c10",
       "redis_cpu_c10",
@@ -90,6 +92,7 @@ describe("bench --short", () => {
       }
       const summary = (k: string) => results.summary[k]?.[system.name]?.median ?? Number.NaN;
       expect(summary("latency_p50")).toBeLessThanOrEqual(summary("latency_p99"));
+      expect(summary("latency_warm_p50")).toBeLessThanOrEqual(summary("latency_warm_p99"));
       // A worker process of a few MB would mean the sampler read the wrong process.
       expect(summary("rss_c10")).toBeGreaterThan(10);
     }

@@ -92,10 +92,15 @@ module Bench
 
   class Middleware
     def call(_worker, job, _queue)
-      Bench.started(job["args"][0])
-      yield
-    ensure
-      Bench.ended
+      # A latency warm-up job (bench/lib/protocol.ts WARMUP_ARG) runs but is not counted.
+      return yield if job["args"][0] == "warmup"
+
+      begin
+        Bench.started(job["args"][0])
+        yield
+      ensure
+        Bench.ended
+      end
     end
   end
 end

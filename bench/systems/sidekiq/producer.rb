@@ -1,7 +1,8 @@
 # Ruby Sidekiq's producer for the benchmark (`ruby producer.rb`), driven by the same environment
 # as the Node producers (bench/lib/producer.ts): "bulk" is Sidekiq::Client.push_bulk per batch,
 # "one" is Sidekiq::Client.push per job, "latency" pushes at BENCH_RATE per second, each job
-# carrying its monotonic enqueue time. Prints one `BENCH_RESULT {json}` line.
+# carrying its monotonic enqueue time, after BENCH_WARMUP warm-up jobs and the harness's go (as in
+# bench/lib/producer.ts). Prints one `BENCH_RESULT {json}` line.
 require "sidekiq"
 require "json"
 
@@ -14,12 +15,22 @@ mode = ENV.fetch("BENCH_MODE")
 jobs = Integer(ENV.fetch("BENCH_JOBS"))
 batch = Integer(ENV.fetch("BENCH_BATCH", "1000"))
 rate = Float(ENV.fetch("BENCH_RATE", "500"))
+warmup = Integer(ENV.fetch("BENCH_WARMUP", "0"))
 
 def mono
   Process.clock_gettime(Process::CLOCK_MONOTONIC, :float_millisecond)
 end
 
 Sidekiq.redis { |c| c.ping } # connect before the clock starts
+if mode == "latency" && warmup > 0
+  warmup.times { Sidekiq::Client.push("class" => "NoopJob", "queue" => "default", "args" => ["warmup"]) }
+  # The harness's go is SIGUSR2 (a self-pipe: the trap handler only writes a byte).
+  reader, writer = IO.pipe
+  trap("USR2") { writer.write_nonblock("g") }
+  $stdout.puts "BENCH_WARMED"
+  $stdout.flush
+  abort "no go from the harness after the warm-up" unless reader.wait_readable(300)
+end
 t0 = mono
 case mode
 when "bulk"
