@@ -51,6 +51,18 @@ export class Keys {
   get processCleanup(): string {
     return `${this.prefix}process_cleanup`;
   }
+  /** Sidekiq 7 job metrics of one UTC minute: `j|YYYYMMDD|H:M` (hour and minute unpadded). */
+  metrics(ms: number): string {
+    const d = new Date(ms);
+    return `${this.prefix}j|${d.toISOString().slice(0, 10).replaceAll("-", "")}|${d.getUTCHours()}:${d.getUTCMinutes()}`;
+  }
+  /** Sidekiq 7 execution-time histogram of one class and UTC minute: `<Class>-DD-HH:M`. */
+  histogram(className: string, ms: number): string {
+    const d = new Date(ms);
+    const day = String(d.getUTCDate()).padStart(2, "0");
+    const hour = String(d.getUTCHours()).padStart(2, "0");
+    return `${this.prefix}${className}-${day}-${hour}:${d.getUTCMinutes()}`;
+  }
 
   // --- edgekiq's own keys (outside Sidekiq's key space, so Ruby peers never touch them) -------
   /** Reliable fetch: the jobs one process took from one queue and has not finished. */
@@ -72,6 +84,16 @@ export const STATS_TTL_SECONDS = 5 * 365 * 24 * 60 * 60;
 export const PROCESS_TTL_SECONDS = 60;
 export const DEAD_MAX_JOBS = 10_000;
 export const DEAD_TIMEOUT_SECONDS = 180 * 24 * 60 * 60;
+/** Sidekiq 7 keeps job metrics and histograms for 8 hours. */
+export const METRICS_TTL_SECONDS = 8 * 60 * 60;
+/**
+ * Sidekiq 7's histogram buckets: a run of `ms` milliseconds counts in the first bucket whose
+ * bound is above it (26 buckets of u16 in a BITFIELD, wire spec §1.5).
+ */
+export const HISTOGRAM_BOUNDS_MS = [
+  20, 30, 45, 65, 100, 150, 225, 335, 500, 750, 1100, 1700, 2500, 3800, 5750, 8500, 13000, 20000,
+  30000, 45000, 65000, 100000, 150000, 225000, 335000, 1e20,
+] as const;
 
 /** UTC `YYYY-MM-DD`, the suffix of the dated stat keys. */
 export function statDate(ms: number): string {
