@@ -7,6 +7,18 @@ export { decodeBacktrace, encodeBacktrace } from "./backtrace";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
+export {
+  type JobHistogram,
+  type JobMetrics,
+  type JobMetricsDetail,
+  METRICS_PERIODS,
+  Metrics,
+  type MetricsPeriod,
+  type MetricsQueryOptions,
+  type MetricsResult,
+  type TopJobs,
+  type TopJobsOptions,
+} from "./metrics";
 export { Process, type ProcessInfo, ProcessSet, signalProcess } from "./process-set";
 export { type Page, Queue, QueueJob } from "./queue";
 export { requeuedPayload } from "./requeue";

@@ -17,6 +17,7 @@ import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
 import { busyRoutes } from "./pages/busy";
 import { jobSetRoutes } from "./pages/job-sets";
+import { metricsRoutes } from "./pages/metrics";
 import { overviewRoutes } from "./pages/overview";
 import { queueRoutes } from "./pages/queues";
 import { searchRoutes } from "./pages/search";
@@ -126,6 +127,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   queueRoutes(app);
   jobSetRoutes(app);
   searchRoutes(app);
+  metricsRoutes(app);
 
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));

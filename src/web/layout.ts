@@ -24,6 +24,7 @@ const TABS = [
   ["/retries", "Retries"],
   ["/scheduled", "Scheduled"],
   ["/morgue", "Dead"],
+  ["/metrics", "Metrics"],
 ] as const;
 
 export function assetUrl(base: string, name: keyof typeof ASSETS): string {
