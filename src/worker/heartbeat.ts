@@ -2,12 +2,13 @@
  * The heartbeat (Sidekiq's `launcher.rb` ❤, wire spec §7.1), so Sidekiq's Web UI and Ruby's API
  * see this process: the `processes` set, the process hash (info, busy, beat, quiet, rtt_us, rss)
  * with a 60 s TTL, the work hash of running jobs (`<id>:work` for Sidekiq 7 readers, `<id>:workers`
- * for 6.4), and the processed/failed counters, flushed here rather than per job. The reply of
- * `RPOP <id>-signals` carries remote quiet/stop/dump requests.
+ * for 6.4), and the processed/failed counters and (Sidekiq 7) the job metrics, flushed here
+ * rather than per job. The reply of `RPOP <id>-signals` carries remote quiet/stop/dump requests.
  */
 import { formatFloat } from "../core/clock";
 import { type Keys, PROCESS_TTL_SECONDS, STATS_TTL_SECONDS, statDate } from "../core/keys";
 import type { RedisClient, RedisCommand } from "../redis/types";
+import { type MetricsTracker, metricsCommands } from "./metrics";
 import type { Slots } from "./slots";
 
 export interface HeartbeatSource {
@@ -27,6 +28,8 @@ export interface HeartbeatSource {
   takeStats(): { processed: number; failed: number };
   /** Puts counters back after a failed beat, so they are sent with the next one. */
   restoreStats(stats: { processed: number; failed: number }): void;
+  /** Sidekiq 7's per-class job metrics, flushed into the beat's minute; absent in 6 mode. */
+  metrics?: Pick<MetricsTracker, "take" | "restore"> | undefined;
 }
 
 export interface BeatResult {
@@ -96,7 +99,30 @@ export async function beat(
     ["rpop", keys.signals(src.identity)],
     ["sadd", keys.inProgressIndex, ...src.indexMembers],
   ]);
-  return { firstBeat: replies[1] === 0, signal: (replies[4] as string | null) ?? null };
+  const result = { firstBeat: replies[1] === 0, signal: (replies[4] as string | null) ?? null };
+  await flushMetrics(redis, keys, src, nowMs);
+  return result;
+}
+
+/**
+ * Sidekiq 7 flushes job metrics on its `:beat` event, after the beat, in a MULTI of their own:
+ * done the same here, so a metrics key Redis refuses (a user's key of another type with the same
+ * name) cannot cost the process its beat. On an error the numbers go back for the next beat.
+ */
+export async function flushMetrics(
+  redis: RedisClient,
+  keys: Keys,
+  src: Pick<HeartbeatSource, "metrics">,
+  nowMs = Date.now(),
+): Promise<void> {
+  const taken = src.metrics?.take();
+  if (!taken || taken.length === 0) return;
+  try {
+    await redis.multi(metricsCommands(keys, taken, nowMs));
+  } catch (err) {
+    src.metrics?.restore(taken);
+    throw err;
+  }
 }
 
 export function statCommands(

@@ -23,6 +23,7 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { ReliableFetch } from "./fetch";
 import { deadCommands, planFailure, type RetryConfig } from "./job-retry";
 import type { Logger } from "./logger";
+import type { MetricsTracker } from "./metrics";
 import type { Slots } from "./slots";
 import type { ErrorContext, JobContext, Registration, ServerMiddleware } from "./types";
 
@@ -45,6 +46,8 @@ export interface ProcessorHost {
   /** True once a hard stop handed the unfinished jobs back to their queues. */
   abandoned(): boolean;
   count(failed: boolean): void;
+  /** Sidekiq 7's per-class job metrics; undefined in Sidekiq 6 mode. */
+  readonly metrics: MetricsTracker | undefined;
   handleError(error: unknown, context: ErrorContext): void;
 }
 
@@ -99,10 +102,18 @@ export class Processor {
     } catch (err) {
       error = coerceError(err);
     }
+    const finished = monoMs();
     host.count(error !== undefined);
+    // Sidekiq's class for metrics is `wrapped || class` (not display_class); whole ms, as
+    // Sidekiq's two whole-millisecond clock readings.
+    host.metrics?.record(
+      typeof payload.wrapped === "string" ? payload.wrapped : payload.class,
+      Math.floor(finished) - Math.floor(started),
+      error !== undefined,
+    );
     // A hard stop already gave this job back to its queue: its result no longer counts.
     if (host.abandoned()) return;
-    fields.elapsed_ms = Math.round((monoMs() - started) * 10) / 10;
+    fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
     if (!error) {
       host.fetch.ack(queueIndex, json);
       host.logger.info("done", fields);

@@ -21,10 +21,11 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
 import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
-import { beat, cleanupProcesses, clearHeartbeat } from "./heartbeat";
+import { beat, cleanupProcesses, clearHeartbeat, flushMetrics } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES, type RetryConfig } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { Manager } from "./manager";
+import { MetricsTracker } from "./metrics";
 import { checkOptions, type WorkerOptions } from "./options";
 import { type Platform, type SignalName, webPlatform } from "./platform";
 import { Processor, type ProcessorHost } from "./processor";
@@ -65,6 +66,8 @@ export class Worker extends WorkerEvents {
   readonly #fetch: ReliableFetch;
   readonly #manager: Manager;
   readonly #processor: Processor;
+  /** Sidekiq 7's job metrics; Sidekiq 6 has none, so 6 mode neither counts nor writes them. */
+  readonly #metrics: MetricsTracker | undefined;
   readonly #shutdown = new AbortController();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -109,6 +112,7 @@ export class Worker extends WorkerEvents {
     );
     this.#slots = new Slots(this.queueConfig.names, this.concurrency);
     this.#fetch = new ReliableFetch(this.#redis, this.keys, this.identity, this.queueConfig.names);
+    this.#metrics = this.sidekiqVersion === 7 ? new MetricsTracker() : undefined;
     const retryConfig: RetryConfig = {
       keys: this.keys,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -135,6 +139,7 @@ export class Worker extends WorkerEvents {
         this.#processed++;
         if (failed) this.#failed++;
       },
+      metrics: this.#metrics,
       handleError: (err, ctx) => this.#handleError(err, ctx),
     };
     this.#processor = new Processor(host);
@@ -290,6 +295,10 @@ export class Worker extends WorkerEvents {
       await this.#fetch.drainAcks();
       await this.#beating;
       await clearHeartbeat(this.#redis, this.keys, this);
+      // The last jobs' metrics: a failure here is reported but must not stop the requeue below.
+      await flushMetrics(this.#redis, this.keys, { metrics: this.#metrics }).catch((err) =>
+        this.#handleError(err, { context: "Error writing job metrics at stop" }),
+      );
       const requeued = await recoverOrphanLists(this.#redis, this.keys, this.#fetch.indexMembers);
       if (requeued > 0) this.logger.info("Requeued unfinished jobs", { count: requeued });
     } catch (err) {
@@ -322,6 +331,7 @@ export class Worker extends WorkerEvents {
             this.#processed += s.processed;
             this.#failed += s.failed;
           },
+          metrics: this.#metrics,
         });
         if (result.signal) this.#onSignal(result.signal as SignalName, true);
       } catch (err) {
