@@ -1,10 +1,11 @@
 // Takes the README's dashboard screenshots in real Chromium from seeded demo data:
 //   npx tsx test/web/take-screenshots.ts
-// writes docs/images/dashboard-overview.png and docs/images/dashboard-job.png. Starts (and stops)
+// writes docs/images/dashboard-overview.png, dashboard-job.png and dashboard-metrics.png. Starts (and stops)
 // a redis-server of its own on a free port; touches nothing else.
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { Keys } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { startRedisServer } from "../helpers/redis-server";
@@ -50,10 +51,33 @@ try {
     .click();
   await page.waitForSelector("pre.backtrace");
   await page.screenshot({ path: `${out}dashboard-job.png`, fullPage: true });
-  console.log(`wrote ${out}dashboard-overview.png and dashboard-job.png`);
+  await seedMetrics(redis);
+  await page.goto(`${site.url}/metrics`);
+  await page.screenshot({ path: `${out}dashboard-metrics.png`, fullPage: true });
+  console.log(`wrote ${out}dashboard-overview.png, dashboard-job.png and dashboard-metrics.png`);
 } finally {
   await browser.close();
   await site.close();
   await redis.quit();
   await server.stop();
+}
+
+/** An hour of Sidekiq 7 job metrics for three classes, as the worker writes them each minute. */
+async function seedMetrics(redis: Redis): Promise<void> {
+  const keys = new Keys();
+  const now = Date.now();
+  for (let m = 0; m < 60; m++) {
+    const at = now - m * 60_000;
+    const wave = 1 + Math.sin(m / 6);
+    const runs: [string, number, number, number][] = [
+      ["SendWelcome", Math.round(40 * wave + 20), 120, 2],
+      ["ResizeImage", Math.round(15 * wave + 5), 1_400, m % 7 === 0 ? 1 : 0],
+      ["Billing::Charge", Math.round(6 * wave + 2), 3_200, m % 11 === 0 ? 2 : 0],
+    ];
+    for (const [name, p, avg, f] of runs) {
+      await redis.hincrby(keys.metrics(at), `${name}|p`, p);
+      if (f > 0) await redis.hincrby(keys.metrics(at), `${name}|f`, f);
+      await redis.hincrby(keys.metrics(at), `${name}|ms`, (p - f) * avg);
+    }
+  }
 }
