@@ -11,7 +11,7 @@
  * Only `pipeline` is used, so both read the same over TCP and over REST. Minutes are UTC, newest
  * the one `now` falls in (partly written while it lasts, as in Sidekiq).
  */
-import { HISTOGRAM_BOUNDS_MS } from "../core/keys";
+import { HISTOGRAM_BOUNDS_MS, histogramKey, metricsKey } from "../core/keys";
 import type { RedisCommand } from "../redis/types";
 import {
   type ApiContext,
@@ -101,7 +101,7 @@ export class Metrics {
     const window = minuteWindow(options);
     const { keys } = this.ctx;
     const replies = await this.ctx.redis.pipeline(
-      window.minutes.map((m) => ["hgetall", keys.metrics(m)] as const),
+      window.minutes.map((m) => ["hgetall", metricsKey(keys, m)] as const),
     );
     const match = classMatcher(options.classFilter);
     const byClass = new Map<string, JobMetrics>();
@@ -137,8 +137,8 @@ export class Metrics {
     const commands: RedisCommand[] = [];
     for (const m of window.minutes) {
       commands.push(
-        ["hmget", keys.metrics(m), `${className}|ms`, `${className}|p`, `${className}|f`],
-        ["bitfield_ro", keys.histogram(className, m), ...HISTOGRAM_GETS],
+        ["hmget", metricsKey(keys, m), `${className}|ms`, `${className}|p`, `${className}|f`],
+        ["bitfield_ro", histogramKey(keys, className, m), ...HISTOGRAM_GETS],
       );
     }
     const replies = await this.ctx.redis.pipeline(commands);

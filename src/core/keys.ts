@@ -51,19 +51,6 @@ export class Keys {
   get processCleanup(): string {
     return `${this.prefix}process_cleanup`;
   }
-  /** Sidekiq 7 job metrics of one UTC minute: `j|YYYYMMDD|H:M` (hour and minute unpadded). */
-  metrics(ms: number): string {
-    const d = new Date(ms);
-    return `${this.prefix}j|${d.toISOString().slice(0, 10).replaceAll("-", "")}|${d.getUTCHours()}:${d.getUTCMinutes()}`;
-  }
-  /** Sidekiq 7 execution-time histogram of one class and UTC minute: `<Class>-DD-HH:M`. */
-  histogram(className: string, ms: number): string {
-    const d = new Date(ms);
-    const day = String(d.getUTCDate()).padStart(2, "0");
-    const hour = String(d.getUTCHours()).padStart(2, "0");
-    return `${this.prefix}${className}-${day}-${hour}:${d.getUTCMinutes()}`;
-  }
-
   // --- edgekiq's own keys (outside Sidekiq's key space, so Ruby peers never touch them) -------
   /** Reliable fetch: the jobs one process took from one queue and has not finished. */
   inProgress(identity: string, queue: string): string {
@@ -84,6 +71,23 @@ export const STATS_TTL_SECONDS = 5 * 365 * 24 * 60 * 60;
 export const PROCESS_TTL_SECONDS = 60;
 export const DEAD_MAX_JOBS = 10_000;
 export const DEAD_TIMEOUT_SECONDS = 180 * 24 * 60 * 60;
+/**
+ * Sidekiq 7 job metrics of one UTC minute: `j|YYYYMMDD|H:M` (hour and minute unpadded). A function,
+ * not a `Keys` method, so the edge bundle (which has the client's `Keys`) leaves it out.
+ */
+export function metricsKey(keys: Keys, ms: number): string {
+  const d = new Date(ms);
+  return `${keys.prefix}j|${d.toISOString().slice(0, 10).replaceAll("-", "")}|${d.getUTCHours()}:${d.getUTCMinutes()}`;
+}
+
+/** Sidekiq 7 execution-time histogram of one class and UTC minute: `<Class>-DD-HH:M`. */
+export function histogramKey(keys: Keys, className: string, ms: number): string {
+  const d = new Date(ms);
+  const day = String(d.getUTCDate()).padStart(2, "0");
+  const hour = String(d.getUTCHours()).padStart(2, "0");
+  return `${keys.prefix}${className}-${day}-${hour}:${d.getUTCMinutes()}`;
+}
+
 /** Sidekiq 7 keeps job metrics and histograms for 8 hours. */
 export const METRICS_TTL_SECONDS = 8 * 60 * 60;
 /**

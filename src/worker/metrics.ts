@@ -13,7 +13,13 @@
  * parsed is counted here, an unknown class included (as a run and a failure): the Metrics tab then
  * shows the failures the Retries tab is filling up with.
  */
-import { HISTOGRAM_BOUNDS_MS, type Keys, METRICS_TTL_SECONDS } from "../core/keys";
+import {
+  HISTOGRAM_BOUNDS_MS,
+  histogramKey,
+  type Keys,
+  METRICS_TTL_SECONDS,
+  metricsKey,
+} from "../core/keys";
 import type { RedisArg, RedisCommand } from "../redis/types";
 
 /** One class's numbers since the last flush. */
@@ -120,7 +126,7 @@ export function metricsCommands(
   nowMs: number,
 ): RedisCommand[] {
   if (taken.length === 0) return [];
-  const key = keys.metrics(nowMs);
+  const key = metricsKey(keys, nowMs);
   const out: RedisCommand[] = [];
   const grams: RedisCommand[] = [];
   for (const c of taken) {
@@ -129,7 +135,7 @@ export function metricsCommands(
     if (c.failed > 0) out.push(["hincrby", key, `${name}|f`, c.failed]);
     if (c.processed > c.failed) {
       out.push(["hincrby", key, `${name}|ms`, c.ms]);
-      const gram = keys.histogram(name, nowMs);
+      const gram = histogramKey(keys, name, nowMs);
       const bitfield: [string, ...RedisArg[]] = ["bitfield", gram, "OVERFLOW", "SAT"];
       for (let i = 0; i < c.histogram.length; i++) {
         const n = c.histogram[i]!;

@@ -15,12 +15,18 @@ describe("soak", () => {
       console.log("soak report", JSON.stringify(report));
       expect(report.processed).toBe(jobs);
       expect(report.inProgressLeft).toBe(0);
-      // `queues` (the client's set of queue names), stat:processed and its dated key, and
-      // Sidekiq's `process_cleanup` lock (60 s TTL); nothing per job or per process remains.
+      // `queues` (the client's set of queue names), stat:processed and its dated key, Sidekiq's
+      // `process_cleanup` lock (60 s TTL) and the Sidekiq 7 job metrics of the minutes the soak
+      // ran in (`j|…` and the `Noop-DD-HH:M` histograms, 8 h TTL); nothing per job or per
+      // process remains.
       const expected = new Set(["queues", "process_cleanup"]);
+      const metrics = /^(j\|\d{8}\|\d{1,2}:\d{1,2}|Noop-\d\d-\d\d:\d{1,2})$/;
       expect(
-        report.keysAfter.filter((k) => !expected.has(k) && !k.startsWith("stat:processed")),
+        report.keysAfter.filter(
+          (k) => !expected.has(k) && !k.startsWith("stat:processed") && !metrics.test(k),
+        ),
       ).toEqual([]);
+      expect(report.keysAfter.some((k) => k.startsWith("j|"))).toBe(true);
       if (full) {
         const rss = report.rssMb.map((s) => s.mb);
         // No leak: the end is within 50% (and 64 MB) of the middle.

@@ -4,7 +4,7 @@
 // a clean stop, and nothing at all in Sidekiq 6 mode.
 import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/client";
-import { Keys } from "../../src/core/keys";
+import { histogramKey, Keys, metricsKey } from "../../src/core/keys";
 import { useTestRedis } from "../helpers/redis";
 import { deferred, testWorker, waitFor } from "./worker-helpers";
 
@@ -24,6 +24,14 @@ async function histogram(key: string): Promise<number[]> {
 async function awayFromMinuteEnd(): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000);
   if (left < 10_000) await sleep(left + 200);
+}
+
+/** The sum of every class's runs (`<Class>|p`) in one minute's hash. */
+async function runsIn(key: string): Promise<number> {
+  const hash = await t.redis.hgetall(key);
+  let n = 0;
+  for (const [field, value] of Object.entries(hash)) if (field.endsWith("|p")) n += Number(value);
+  return n;
 }
 
 async function metricsKeys(): Promise<string[]> {
@@ -56,12 +64,11 @@ describe("Sidekiq 7 job metrics", () => {
     // Unknown class: counted as a run and a failure (documented difference from Sidekiq).
     await client.push({ class: "NoSuchJob", args: [], retry: false });
 
-    // The counters share the metrics' MULTI: once they show every job, so do the metrics.
-    await waitFor(async () => (await t.redis.get("stat:processed")) === "12", {
-      what: "12 processed",
-    });
+    // The metrics are written right after a beat, in a MULTI of their own: wait until they
+    // count every job.
     const now = Date.now();
-    const key = keys.metrics(now);
+    const key = metricsKey(keys, now);
+    await waitFor(async () => (await runsIn(key)) === 12, { what: "12 runs in the metrics" });
     expect(await metricsKeys()).toEqual([key]);
 
     const hash = await t.redis.hgetall(key);
@@ -97,18 +104,18 @@ describe("Sidekiq 7 job metrics", () => {
     expect(ttl).toBeLessThanOrEqual(28800);
 
     // Histograms: successful runs only, one count per run, in the bucket of its time.
-    const fast = await histogram(keys.histogram("FastJob", now));
+    const fast = await histogram(histogramKey(keys, "FastJob", now));
     expect(fast.reduce((a, b) => a + b, 0)).toBe(6);
-    const slow = await histogram(keys.histogram("SlowJob", now));
+    const slow = await histogram(histogramKey(keys, "SlowJob", now));
     expect(slow.reduce((a, b) => a + b, 0)).toBe(2);
     // 170 ms sleeps: not under the 150 ms bound, so bucket #6 (< 225 ms) or later.
     expect(slow.slice(0, 6).every((n) => n === 0)).toBe(true);
-    const mailer = await histogram(keys.histogram("WelcomeMailer", now));
+    const mailer = await histogram(histogramKey(keys, "WelcomeMailer", now));
     expect(mailer.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await t.redis.exists(keys.histogram("FailJob", now))).toBe(0);
-    expect(await t.redis.exists(keys.histogram("NoSuchJob", now))).toBe(0);
-    expect(await t.redis.exists(keys.histogram("Shown", now))).toBe(0);
-    const gramTtl = await t.redis.ttl(keys.histogram("SlowJob", now));
+    expect(await t.redis.exists(histogramKey(keys, "FailJob", now))).toBe(0);
+    expect(await t.redis.exists(histogramKey(keys, "NoSuchJob", now))).toBe(0);
+    expect(await t.redis.exists(histogramKey(keys, "Shown", now))).toBe(0);
+    const gramTtl = await t.redis.ttl(histogramKey(keys, "SlowJob", now));
     expect(gramTtl).toBeGreaterThan(28800 - 60);
     expect(gramTtl).toBeLessThanOrEqual(28800);
 
@@ -138,11 +145,13 @@ describe("Sidekiq 7 job metrics", () => {
     gate.resolve();
     await worker.stop();
     const now = Date.now();
-    expect(await t.redis.hgetall(keys.metrics(now))).toEqual({
+    expect(await t.redis.hgetall(metricsKey(keys, now))).toEqual({
       "GateJob|p": "1",
       "GateJob|ms": expect.stringMatching(/^\d+$/),
     });
-    expect((await histogram(keys.histogram("GateJob", now))).reduce((a, b) => a + b, 0)).toBe(1);
+    expect((await histogram(histogramKey(keys, "GateJob", now))).reduce((a, b) => a + b, 0)).toBe(
+      1,
+    );
   });
 
   it("writes no metrics in Sidekiq 6 mode", async () => {

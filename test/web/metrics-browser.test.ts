@@ -3,7 +3,7 @@
 // and no page breaks the Content-Security-Policy.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect } from "vitest";
-import { Keys } from "../../src/core/keys";
+import { histogramKey, Keys, metricsKey } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { itWith, peers } from "../helpers/peers";
@@ -48,7 +48,7 @@ beforeEach(async () => {
   await t.flush();
   const keys = new Keys();
   const now = Date.now();
-  const minute = keys.metrics(now);
+  const minute = metricsKey(keys, now);
   for (const [f, n] of [
     ["SleepJob|p", 1],
     ["SleepJob|ms", 6000],
@@ -62,7 +62,7 @@ beforeEach(async () => {
     await t.redis.hincrby(minute, f, n);
   }
   await t.redis.expire(minute, 28800);
-  const h = keys.histogram("SleepJob", now);
+  const h = histogramKey(keys, "SleepJob", now);
   await t.redis.call("BITFIELD", h, "OVERFLOW", "SAT", "INCRBY", "u16", "#15", 1);
 });
 

@@ -2,7 +2,7 @@
 // Sidekiq 7 metrics keys written here, the tab link, and escaping of hostile class names and of
 // the `period` and `substr` parameters (where Sidekiq's own metrics page had XSS bugs).
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { Keys } from "../../src/core/keys";
+import { histogramKey, Keys, metricsKey } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { useTestRedis } from "../helpers/redis";
@@ -28,7 +28,7 @@ beforeEach(async () => {
   await t.flush();
   // The current minute, written as Sidekiq 7's flush writes it (HINCRBY per field + EXPIRE).
   const now = Date.now();
-  const minute = keys.metrics(now);
+  const minute = metricsKey(keys, now);
   const fields: [string, number][] = [
     ["HardJob|p", 4],
     ["HardJob|ms", 200],
@@ -44,7 +44,7 @@ beforeEach(async () => {
   await t.redis.expire(minute, 28800);
   await t.redis.call(
     "BITFIELD",
-    keys.histogram("SleepJob", now),
+    histogramKey(keys, "SleepJob", now),
     "OVERFLOW",
     "SAT",
     "INCRBY",
@@ -54,7 +54,7 @@ beforeEach(async () => {
   );
   await t.redis.call(
     "BITFIELD",
-    keys.histogram(EVIL, now),
+    histogramKey(keys, EVIL, now),
     "OVERFLOW",
     "SAT",
     "INCRBY",

@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { Keys } from "../../src/core/keys";
+import { Keys, metricsKey } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { startRedisServer } from "../helpers/redis-server";
@@ -75,9 +75,9 @@ async function seedMetrics(redis: Redis): Promise<void> {
       ["Billing::Charge", Math.round(6 * wave + 2), 3_200, m % 11 === 0 ? 2 : 0],
     ];
     for (const [name, p, avg, f] of runs) {
-      await redis.hincrby(keys.metrics(at), `${name}|p`, p);
-      if (f > 0) await redis.hincrby(keys.metrics(at), `${name}|f`, f);
-      await redis.hincrby(keys.metrics(at), `${name}|ms`, (p - f) * avg);
+      await redis.hincrby(metricsKey(keys, at), `${name}|p`, p);
+      if (f > 0) await redis.hincrby(metricsKey(keys, at), `${name}|f`, f);
+      await redis.hincrby(metricsKey(keys, at), `${name}|ms`, (p - f) * avg);
     }
   }
 }
