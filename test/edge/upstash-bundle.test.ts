@@ -7,10 +7,11 @@ import { bundleForEdge, nodeBuiltinImports } from "../bridge/edge-harness";
 
 /**
  * edgekiq's share of an edge enqueue, minified + gzipped: measured at 5,158 bytes (2026-11: Client
- * with idempotent mode, REST adapter, job model, JSON, clock; 13.1 kB minified). The whole bundle
- * with @upstash/redis was 23.4 kB. The budget leaves about 10% headroom.
+ * with idempotent mode, REST adapter, job model, JSON, clock; 13.1 kB minified), then 5,549 bytes
+ * (2026-11-29: the bulk-push work and the single-push Lua script of the TCP path, which the client
+ * carries whatever its transport; 14.1 kB minified). The budget leaves about 8% headroom.
  */
-const CLIENT_BUDGET_GZIP_BYTES = 5_600;
+const CLIENT_BUDGET_GZIP_BYTES = 6_000;
 
 const ENTRY = `
 import { Redis } from "@upstash/redis/cloudflare";
