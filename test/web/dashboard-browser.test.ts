@@ -2,57 +2,21 @@
 // node:http: every page renders with data, the buttons act, hostile job data stays text, and
 // CSRF and authentication hold in a real browser.
 import { createServer } from "node:http";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect } from "vitest";
-import { fromIoredis } from "../../src/redis/tcp";
-import { dashboard } from "../../src/web";
-import { itWith, peers } from "../helpers/peers";
+import { beforeEach, describe, expect } from "vitest";
+import { itWith } from "../helpers/peers";
 import { useTestRedis } from "../helpers/redis";
-import { launchChromium } from "./chromium";
+import { useBrowserDashboard } from "./browser-dashboard";
 import { EVIL, IDENTITY, jid, seed } from "./seed";
-import { type Served, serve } from "./serve";
 
 const t = await useTestRedis();
-const AUTH = { username: "ops", password: "correct horse" };
 const it = itWith("chromium");
-
-let browser: Browser | undefined;
-let context: BrowserContext;
-let server: Served;
-let base: string;
-
-beforeAll(async () => {
-  server = await serve(
-    dashboard({ redis: fromIoredis(t.redis), auth: AUTH, basePath: "/admin/jobs" }),
-  );
-  base = `${server.url}/admin/jobs`;
-  if (peers.chromium()) return;
-  browser = await launchChromium();
-  context = await browser.newContext({ httpCredentials: AUTH });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const web = useBrowserDashboard(t.redis);
+const open = (path: string) => web.open(path);
 
 beforeEach(async () => {
   await t.flush();
   await seed(t.redis);
 });
-
-/** A page that fails the test on any page error, accepts confirmations and records console output. */
-async function open(path: string): Promise<{ page: Page; console: string[]; errors: string[] }> {
-  const page = await context.newPage();
-  const consoleLines: string[] = [];
-  const errors: string[] = [];
-  page.on("console", (m) => consoleLines.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("dialog", (d) => void d.accept());
-  const res = await page.goto(`${base}${path}`);
-  expect(res?.status(), path).toBe(200);
-  return { page, console: consoleLines, errors };
-}
 
 describe("pages render with data", () => {
   it("overview: summary numbers, the history chart, and the live graph polling /stats", async () => {
@@ -91,12 +55,12 @@ describe("pages render with data", () => {
     ];
     const { page, errors } = await open("/retries");
     for (const [path, texts] of checks) {
-      expect((await page.goto(`${base}${path}`))?.status(), path).toBe(200);
+      expect((await page.goto(`${web.base}${path}`))?.status(), path).toBe(200);
       const body = await page.locator("main").textContent();
       for (const text of texts) expect(body, `${path} shows ${text}`).toContain(text);
     }
     expect(errors).toEqual([]);
-    await page.goto(`${base}/retries`);
+    await page.goto(`${web.base}/retries`);
     await page
       .locator(`tr[data-jid="${jid(1)}"] a`)
       .first()
@@ -118,7 +82,7 @@ describe("buttons act", () => {
       .first()
       .click();
     await page.click('button[value="retry"]');
-    await page.waitForURL(`${base}/retries`);
+    await page.waitForURL(`${web.base}/retries`);
     expect(await page.locator(`tr[data-jid="${jid(2)}"]`).count()).toBe(0);
     const queued = (await t.redis.lrange("queue:default", 0, -1)).map((j) => JSON.parse(j));
     const job = queued.find((j) => j.jid === jid(2));
@@ -133,15 +97,15 @@ describe("buttons act", () => {
       .first()
       .click();
     await page.click('button[value="kill"]');
-    await page.waitForURL(`${base}/retries`);
+    await page.waitForURL(`${web.base}/retries`);
     expect(await t.redis.zscan("dead", 0, "MATCH", `*${jid(3)}*`).then((r) => r[1].length)).toBe(2);
-    await page.goto(`${base}/morgue`);
+    await page.goto(`${web.base}/morgue`);
     await page
       .locator(`tr[data-jid="${jid(20)}"] a`)
       .first()
       .click();
     await page.click('button[value="delete"]');
-    await page.waitForURL(`${base}/morgue`);
+    await page.waitForURL(`${web.base}/morgue`);
     expect(await page.locator(`tr[data-jid="${jid(20)}"]`).count()).toBe(0);
     expect(await t.redis.zcard("dead")).toBe(3); // 3 seeded + 1 killed - 1 deleted
     await page.close();
@@ -152,18 +116,18 @@ describe("buttons act", () => {
     await page.check("input.check-all");
     expect(await page.locator('input[name="key"]:checked').count()).toBe(3);
     await page.click('form.bulk-form button[value="retry"]');
-    await page.waitForURL(`${base}/morgue`);
+    await page.waitForURL(`${web.base}/morgue`);
     expect(await t.redis.zcard("dead")).toBe(0);
     expect(await t.redis.llen("queue:default")).toBe(15);
 
-    await page.goto(`${base}/queues/mailers`);
+    await page.goto(`${web.base}/queues/mailers`);
     await page.click('tr.job button[value="delete"]');
-    await page.waitForURL(`${base}/queues/mailers`);
+    await page.waitForURL(`${web.base}/queues/mailers`);
     expect(await t.redis.llen("queue:mailers")).toBe(0);
 
-    await page.goto(`${base}/busy`);
+    await page.goto(`${web.base}/busy`);
     await page.click(`tr[data-identity="${IDENTITY}"] button[value="quiet"]`);
-    await page.waitForURL(`${base}/busy`);
+    await page.waitForURL(`${web.base}/busy`);
     expect(await t.redis.lrange(`${IDENTITY}-signals`, 0, -1)).toEqual(["TSTP"]);
     await page.close();
   });
@@ -198,12 +162,12 @@ describe("security in the browser", () => {
     const { page } = await open("/retries");
     const key = await page.locator('input[name="key"]').first().getAttribute("value");
     // Same origin, cookie sent, but no token.
-    const res = await page.request.post(`${base}/retries/${encodeURIComponent(key!)}`, {
+    const res = await page.request.post(`${web.base}/retries/${encodeURIComponent(key!)}`, {
       form: { action: "delete" },
     });
     expect(res.status()).toBe(403);
     // A forged token.
-    const forged = await page.request.post(`${base}/retries/${encodeURIComponent(key!)}`, {
+    const forged = await page.request.post(`${web.base}/retries/${encodeURIComponent(key!)}`, {
       form: { action: "delete", authenticity_token: "A".repeat(43) },
     });
     expect(forged.status()).toBe(403);
@@ -215,11 +179,11 @@ describe("security in the browser", () => {
     const evil = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end(
-        `<form id="f" method="post" action="${base}/retries/all/delete"><input name="authenticity_token" value="${token}"></form><script>document.getElementById("f").submit()</script>`,
+        `<form id="f" method="post" action="${web.base}/retries/all/delete"><input name="authenticity_token" value="${token}"></form><script>document.getElementById("f").submit()</script>`,
       );
     });
     await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
-    const evilPage = await context.newPage();
+    const evilPage = await web.context.newPage();
     const posted = evilPage.waitForResponse((r) => r.url().includes("/retries/all/delete"));
     await evilPage.goto(`http://localhost:${(evil.address() as { port: number }).port}/`);
     expect((await posted).status()).toBe(403);
@@ -231,11 +195,11 @@ describe("security in the browser", () => {
   });
 
   it("a request without credentials gets 401", async () => {
-    const anonymous = await browser!.newContext();
+    const anonymous = await web.browser!.newContext();
     const page = await anonymous.newPage();
     // Chromium answers the Basic challenge with an error page of its own; the response is a 401.
-    const seen = page.waitForResponse((r) => r.url() === `${base}/`);
-    await page.goto(`${base}/`).catch(() => undefined);
+    const seen = page.waitForResponse((r) => r.url() === `${web.base}/`);
+    await page.goto(`${web.base}/`).catch(() => undefined);
     const res = await seen;
     expect(res.status()).toBe(401);
     expect(await res.headerValue("www-authenticate")).toMatch(/^Basic/);

@@ -1,86 +1,41 @@
 // The Metrics tab in real Chromium: reached from the navigation, the top-jobs table links to a
 // job's page with its histogram, a hostile class name and hostile query parameters run nothing,
 // and no page breaks the Content-Security-Policy.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect } from "vitest";
-import { histogramKey, Keys, metricsKey } from "../../src/core/keys";
-import { fromIoredis } from "../../src/redis/tcp";
-import { dashboard } from "../../src/web";
-import { itWith, peers } from "../helpers/peers";
+import type { Page } from "playwright-core";
+import { beforeEach, describe, expect } from "vitest";
+import { itWith } from "../helpers/peers";
 import { useTestRedis } from "../helpers/redis";
-import { launchChromium } from "./chromium";
-import { type Served, serve } from "./serve";
+import { useBrowserDashboard } from "./browser-dashboard";
+import { writeMetrics } from "./seed";
 
 const t = await useTestRedis();
-const AUTH = { username: "ops", password: "correct horse" };
 const it = itWith("chromium");
 const EVIL = `Evil::Job"><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
-
-let browser: Browser | undefined;
-let context: BrowserContext;
-let server: Served;
-let base: string;
-
-beforeAll(async () => {
-  server = await serve(
-    dashboard({ redis: fromIoredis(t.redis), auth: AUTH, basePath: "/admin/jobs" }),
-  );
-  base = `${server.url}/admin/jobs`;
-  if (peers.chromium()) return;
-  browser = await launchChromium();
-  context = await browser.newContext({ httpCredentials: AUTH });
-  // Records every CSP violation the page reports (the init script itself is not subject to CSP).
-  await context.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) =>
-      w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const web = useBrowserDashboard(t.redis);
+const open = (path: string) => web.open(path);
 
 beforeEach(async () => {
   await t.flush();
-  const keys = new Keys();
-  const now = Date.now();
-  const minute = metricsKey(keys, now);
-  for (const [f, n] of [
-    ["SleepJob|p", 1],
-    ["SleepJob|ms", 6000],
-    ["HardJob|p", 4],
-    ["HardJob|ms", 0],
-    ["FailJob|p", 1],
-    ["FailJob|f", 1],
-    [`${EVIL}|p`, 1],
-    [`${EVIL}|ms`, 3],
-  ] as const) {
-    await t.redis.hincrby(minute, f, n);
-  }
-  await t.redis.expire(minute, 28800);
-  const h = histogramKey(keys, "SleepJob", now);
-  await t.redis.call("BITFIELD", h, "OVERFLOW", "SAT", "INCRBY", "u16", "#15", 1);
+  await writeMetrics(
+    t.redis,
+    Date.now(),
+    [
+      ["SleepJob|p", 1],
+      ["SleepJob|ms", 6000],
+      ["HardJob|p", 4],
+      ["HardJob|ms", 0],
+      ["FailJob|p", 1],
+      ["FailJob|f", 1],
+      [`${EVIL}|p`, 1],
+      [`${EVIL}|ms`, 3],
+    ],
+    [["SleepJob", 15]],
+  );
 });
-
-async function open(path: string): Promise<{ page: Page; console: string[]; errors: string[] }> {
-  const page = await context.newPage();
-  const consoleLines: string[] = [];
-  const errors: string[] = [];
-  page.on("console", (m) => consoleLines.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  const res = await page.goto(`${base}${path}`);
-  expect(res?.status(), path).toBe(200);
-  await page.waitForLoadState("load");
-  return { page, console: consoleLines, errors };
-}
 
 /** Nothing ran from the data, nothing broke the CSP, nothing threw. */
 async function expectClean(page: Page, lines: string[], errors: string[]) {
-  expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+  expect(await web.cspViolations(page)).toEqual([]);
   expect(
     await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
   ).toBeUndefined();
@@ -92,7 +47,7 @@ describe("metrics pages in Chromium", () => {
   it("the tab leads to the top jobs, a class link to its page with the histogram", async () => {
     const { page, console: lines, errors } = await open("/");
     await page.click('nav.tabs a:text-is("Metrics")');
-    await page.waitForURL(`${base}/metrics`);
+    await page.waitForURL(`${web.base}/metrics`);
     expect(await page.locator("nav.tabs a.active").textContent()).toBe("Metrics");
     expect(
       await page
@@ -110,7 +65,7 @@ describe("metrics pages in Chromium", () => {
     await expectClean(page, lines, errors);
 
     await page.click('tr.job-metrics[data-class="SleepJob"] a');
-    await page.waitForURL(`${base}/metrics/SleepJob?period=1h`);
+    await page.waitForURL(`${web.base}/metrics/SleepJob?period=1h`);
     expect(await page.locator('[data-total="ms"]').textContent()).toBe("6.00 s");
     expect(await page.locator('tr.bucket[data-bucket="15"] td').allTextContents()).toEqual([
       "5.75 s – 8.5 s",

@@ -2,10 +2,10 @@
 // Sidekiq 7 metrics keys written here, the tab link, and escaping of hostile class names and of
 // the `period` and `substr` parameters (where Sidekiq's own metrics page had XSS bugs).
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { histogramKey, Keys, metricsKey } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { useTestRedis } from "../helpers/redis";
+import { writeMetrics } from "./seed";
 import { serve } from "./serve";
 
 const t = await useTestRedis();
@@ -22,45 +22,27 @@ const get = (path: string) => fetch(url(path), { headers: GOOD });
 
 const EVIL = `Evil::Job"><img src=x onerror="window.__pwned=1">'&`;
 const SLASHED = "Reports/Monthly Job";
-const keys = new Keys();
 
 beforeEach(async () => {
   await t.flush();
-  // The current minute, written as Sidekiq 7's flush writes it (HINCRBY per field + EXPIRE).
-  const now = Date.now();
-  const minute = metricsKey(keys, now);
-  const fields: [string, number][] = [
-    ["HardJob|p", 4],
-    ["HardJob|ms", 200],
-    ["SleepJob|p", 1],
-    ["SleepJob|ms", 6000],
-    [`${EVIL}|p`, 2],
-    [`${EVIL}|f`, 1],
-    [`${EVIL}|ms`, 30],
-    [`${SLASHED}|p`, 1],
-    [`${SLASHED}|ms`, 10],
-  ];
-  for (const [f, n] of fields) await t.redis.hincrby(minute, f, n);
-  await t.redis.expire(minute, 28800);
-  await t.redis.call(
-    "BITFIELD",
-    histogramKey(keys, "SleepJob", now),
-    "OVERFLOW",
-    "SAT",
-    "INCRBY",
-    "u16",
-    "#15",
-    1,
-  );
-  await t.redis.call(
-    "BITFIELD",
-    histogramKey(keys, EVIL, now),
-    "OVERFLOW",
-    "SAT",
-    "INCRBY",
-    "u16",
-    "#1",
-    1,
+  await writeMetrics(
+    t.redis,
+    Date.now(),
+    [
+      ["HardJob|p", 4],
+      ["HardJob|ms", 200],
+      ["SleepJob|p", 1],
+      ["SleepJob|ms", 6000],
+      [`${EVIL}|p`, 2],
+      [`${EVIL}|f`, 1],
+      [`${EVIL}|ms`, 30],
+      [`${SLASHED}|p`, 1],
+      [`${SLASHED}|ms`, 10],
+    ],
+    [
+      ["SleepJob", 15],
+      [EVIL, 1],
+    ],
   );
 });
 

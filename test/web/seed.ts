@@ -1,10 +1,10 @@
 // Realistic dashboard data for browser tests and screenshots: jobs pushed by our client, retry
 // and dead entries shaped as Sidekiq 6.4 writes them (with a real base64+zlib backtrace), a
-// process heartbeat with a running job, and daily counters.
+// process heartbeat with a running job, and daily counters; and Sidekiq 7 job metrics.
 import type { Redis } from "ioredis";
 import { encodeBacktrace } from "../../src/api";
 import { Client } from "../../src/core/client";
-import { statDate } from "../../src/core/keys";
+import { histogramKey, Keys, METRICS_TTL_SECONDS, metricsKey, statDate } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 
 export const EVIL = `<script>window.__pwned=1;console.log("PWNED")</script>"><img src=x onerror="window.__pwned=2;console.log('PWNED')">`;
@@ -129,5 +129,27 @@ export async function seed(redis: Redis): Promise<void> {
       String(5200 + Math.round(1800 * Math.sin(d / 2.5)) + d * 40),
     );
     await redis.set(`stat:failed:${date}`, String(30 + Math.round(25 * Math.cos(d / 3))));
+  }
+}
+
+/**
+ * One minute of Sidekiq 7 job metrics, written as Sidekiq 7's flush writes them: HINCRBY of
+ * `<Class>|p|f|ms` fields and EXPIRE of `j|…`, and one `BITFIELD … OVERFLOW SAT INCRBY u16 #i 1`
+ * per [class, bucket] histogram entry.
+ */
+export async function writeMetrics(
+  redis: Redis,
+  at: number,
+  fields: readonly (readonly [string, number])[],
+  histograms: readonly (readonly [string, number])[] = [],
+): Promise<void> {
+  const keys = new Keys();
+  const minute = metricsKey(keys, at);
+  for (const [field, n] of fields) await redis.hincrby(minute, field, n);
+  await redis.expire(minute, METRICS_TTL_SECONDS);
+  for (const [className, bucket] of histograms) {
+    const key = histogramKey(keys, className, at);
+    await redis.call("BITFIELD", key, "OVERFLOW", "SAT", "INCRBY", "u16", `#${bucket}`, 1);
+    await redis.expire(key, METRICS_TTL_SECONDS);
   }
 }

@@ -5,12 +5,11 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { Keys, metricsKey } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import { startRedisServer } from "../helpers/redis-server";
 import { launchChromium } from "./chromium";
-import { jid, seed } from "./seed";
+import { jid, seed, writeMetrics } from "./seed";
 import { serve } from "./serve";
 
 const out = fileURLToPath(new URL("../../docs/images/", import.meta.url));
@@ -64,20 +63,18 @@ try {
 
 /** An hour of Sidekiq 7 job metrics for three classes, as the worker writes them each minute. */
 async function seedMetrics(redis: Redis): Promise<void> {
-  const keys = new Keys();
   const now = Date.now();
   for (let m = 0; m < 60; m++) {
-    const at = now - m * 60_000;
     const wave = 1 + Math.sin(m / 6);
-    const runs: [string, number, number, number][] = [
+    const fields: [string, number][] = [];
+    for (const [name, p, avg, f] of [
       ["SendWelcome", Math.round(40 * wave + 20), 120, 2],
       ["ResizeImage", Math.round(15 * wave + 5), 1_400, m % 7 === 0 ? 1 : 0],
       ["Billing::Charge", Math.round(6 * wave + 2), 3_200, m % 11 === 0 ? 2 : 0],
-    ];
-    for (const [name, p, avg, f] of runs) {
-      await redis.hincrby(metricsKey(keys, at), `${name}|p`, p);
-      if (f > 0) await redis.hincrby(metricsKey(keys, at), `${name}|f`, f);
-      await redis.hincrby(metricsKey(keys, at), `${name}|ms`, (p - f) * avg);
+    ] as const) {
+      fields.push([`${name}|p`, p], [`${name}|ms`, (p - f) * avg]);
+      if (f > 0) fields.push([`${name}|f`, f]);
     }
+    await writeMetrics(redis, now - m * 60_000, fields);
   }
 }

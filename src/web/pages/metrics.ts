@@ -20,6 +20,7 @@ import {
 } from "../../api/metrics";
 import { formatNumber } from "../format";
 import { html, type SafeHtml } from "../html";
+import { lineChart } from "../line-chart";
 import { renderPage, type WebContext, type WebEnv } from "../web-env";
 
 const PERIODS = Object.keys(METRICS_PERIODS) as MetricsPeriod[];
@@ -145,23 +146,18 @@ function sumSeries(jobs: JobMetrics[], key: "processed" | "failed", length: numb
   return out;
 }
 
-/** Processed and failed per minute as two polylines, oldest on the left (SVG, no script). */
+/** Processed and failed per minute, oldest on the left. */
 function minuteChart(minutes: number[], processed: number[], failed: number[]): SafeHtml {
-  const width = 1000;
-  const height = 140;
-  const max = Math.max(1, ...processed, ...failed);
-  const x = (i: number) => (minutes.length === 1 ? width / 2 : (i / (minutes.length - 1)) * width);
-  const y = (v: number) => height - (v / max) * (height - 10);
-  const line = (values: number[]) =>
-    values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
-  return html`<svg class="chart metrics-chart" viewBox="0 0 ${width} ${height + 20}" role="img" aria-label="Jobs per minute">
-  <line class="axis" x1="0" y1="${height}" x2="${width}" y2="${height}"></line>
-  <polyline class="series processed" points="${line(processed)}"></polyline>
-  <polyline class="series failed" points="${line(failed)}"></polyline>
-  <text class="tick" x="2" y="${height + 16}">${minuteLabel(minutes[0] ?? 0)}</text>
-  <text class="tick end" x="${width - 2}" y="${height + 16}">${minuteLabel(minutes.at(-1) ?? 0)}</text>
-  <text class="tick" x="2" y="12">max ${formatNumber(max)}/min</text>
-</svg>`;
+  return lineChart({
+    className: "metrics-chart",
+    label: "Jobs per minute",
+    height: 140,
+    processed,
+    failed,
+    first: minuteLabel(minutes[0] ?? 0),
+    last: minuteLabel(minutes.at(-1) ?? 0),
+    per: "min",
+  });
 }
 
 /** One row per bucket: the range of run times it holds and how many runs fell in it. */

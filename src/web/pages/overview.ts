@@ -6,8 +6,9 @@
 import type { Hono } from "hono";
 import { replyString } from "../../api/context";
 import { Stats, type StatsHistory } from "../../api/stats";
-import { formatNumber, utcTime } from "../format";
+import { utcTime } from "../format";
 import { html, type SafeHtml } from "../html";
+import { lineChart } from "../line-chart";
 import { intParam, renderPage, type WebEnv } from "../web-env";
 
 const HISTORY_DAYS = [7, 30, 90, 180] as const;
@@ -66,26 +67,19 @@ ${redisPanel(redisInfo)}`;
   app.get("/stats/queues", async (c) => c.json(await new Stats(c.get("api")).queues()));
 }
 
-/** Two polylines over the days, oldest on the left, as inline SVG (no script, no style attr). */
+/** Processed and failed per day over the history, oldest on the left. */
 function historyChart(h: StatsHistory): SafeHtml {
   const dates = Object.keys(h.processed).reverse();
-  const p = dates.map((d) => h.processed[d] ?? 0);
-  const f = dates.map((d) => h.failed[d] ?? 0);
-  const width = 1000;
-  const height = 180;
-  const max = Math.max(1, ...p, ...f);
-  const x = (i: number) => (dates.length === 1 ? width / 2 : (i / (dates.length - 1)) * width);
-  const y = (v: number) => height - (v / max) * (height - 10);
-  const line = (values: number[]) =>
-    values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
-  return html`<svg class="chart history" viewBox="0 0 ${width} ${height + 20}" role="img" aria-label="Jobs per day">
-  <line class="axis" x1="0" y1="${height}" x2="${width}" y2="${height}"></line>
-  <polyline class="series processed" points="${line(p)}"></polyline>
-  <polyline class="series failed" points="${line(f)}"></polyline>
-  <text class="tick" x="2" y="${height + 16}">${dates[0] ?? ""}</text>
-  <text class="tick end" x="${width - 2}" y="${height + 16}">${dates.at(-1) ?? ""}</text>
-  <text class="tick" x="2" y="12">max ${formatNumber(max)}/day</text>
-</svg>`;
+  return lineChart({
+    className: "history",
+    label: "Jobs per day",
+    height: 180,
+    processed: dates.map((d) => h.processed[d] ?? 0),
+    failed: dates.map((d) => h.failed[d] ?? 0),
+    first: dates[0] ?? "",
+    last: dates.at(-1) ?? "",
+    per: "day",
+  });
 }
 
 function redisPanel(info: string | null): SafeHtml {
