@@ -96,7 +96,10 @@ export class Manager {
         this.#startJob(this.#buffer.shift()!);
       }
       const free = concurrency - this.#busy - this.#buffer.length;
-      if (free <= 0) {
+      // Every queue is empty and blocked on (a BLMOVE hands over the next job): a fetch now would
+      // find nothing, so a finished job's ack waits for the fetch after the next delivery, or for
+      // its timer (ReliableFetch.ack), instead of costing a round trip of its own.
+      if (free <= 0 || this.#allLanesBlocking()) {
         await this.#waitWake();
         continue;
       }
@@ -146,6 +149,11 @@ export class Manager {
         },
       );
     }
+  }
+
+  #allLanesBlocking(): boolean {
+    for (let i = 0; i < this.#d.queueCount; i++) if (!this.#lanes[i]) return false;
+    return true;
   }
 
   #startJob(job: FetchedJob): void {
