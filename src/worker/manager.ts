@@ -11,11 +11,14 @@ import { sleep } from "./ack-batcher";
 import { addTo, type FetchedJob, type ReliableFetch } from "./fetch";
 import type { Logger } from "./logger";
 import type { Processor } from "./processor";
+import type { Slots } from "./slots";
 import type { ErrorContext } from "./types";
 
 export interface ManagerDeps {
   fetch: ReliableFetch;
   processor: Processor;
+  /** The processor's job slots: what is running. */
+  slots: Pick<Slots, "busy">;
   acks: AckBatcher;
   concurrency: number;
   queueCount: number;
@@ -30,7 +33,6 @@ export class Manager {
   readonly #buffer: FetchedJob[] = [];
   readonly #lanes: (Promise<void> | undefined)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
-  #busy = 0;
   #quieting = false;
   #loop: Promise<void> | undefined;
   #wakeResolve: (() => void) | undefined;
@@ -41,9 +43,9 @@ export class Manager {
     this.#d = deps;
   }
 
-  /** Jobs started and not finished (including ones a hard stop gave up on). */
+  /** Jobs started and not finished (including ones a hard stop gave up on): the taken slots. */
   get busy(): number {
-    return this.#busy;
+    return this.#d.slots.busy;
   }
 
   start(): void {
@@ -77,7 +79,7 @@ export class Manager {
 
   /** Resolves true when no job is running, or false after `ms`. */
   async waitIdle(ms: number): Promise<boolean> {
-    if (this.#busy === 0) return true;
+    if (this.busy === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const idle = await Promise.race([
       new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true))),
@@ -92,10 +94,10 @@ export class Manager {
   async #run(): Promise<void> {
     const { concurrency, fetch } = this.#d;
     while (!this.#quieting) {
-      while (this.#buffer.length > 0 && this.#busy < concurrency) {
+      while (this.#buffer.length > 0 && this.busy < concurrency) {
         this.#startJob(this.#buffer.shift()!);
       }
-      const free = concurrency - this.#busy - this.#buffer.length;
+      const free = concurrency - this.busy - this.#buffer.length;
       // Every queue is empty and blocked on (a BLMOVE hands over the next job): a fetch now would
       // find nothing, so a finished job's ack waits for the fetch after the next delivery, or for
       // its timer (ReliableFetch.ack), instead of costing a round trip of its own.
@@ -157,13 +159,12 @@ export class Manager {
   }
 
   #startJob(job: FetchedJob): void {
-    this.#busy++;
+    // run() takes the job's slot before its first await, so `busy` counts it at once.
     this.#d.processor.run(job.queueIndex, job.json).then(this.#jobDone, this.#jobDone);
   }
 
   readonly #jobDone = (): void => {
-    this.#busy--;
-    if (this.#busy === 0 && this.#idleWaiters.length > 0) {
+    if (this.busy === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
     this.#wake();

@@ -146,6 +146,7 @@ export class Worker extends WorkerEvents {
     this.#manager = new Manager({
       fetch: this.#fetch,
       processor: this.#processor,
+      slots: this.#slots,
       acks: this.#acks,
       concurrency: this.concurrency,
       queueCount: this.queueConfig.names.length,
