@@ -10,6 +10,7 @@ import { type FlagSpec, helpText, parseInteger } from "./args";
 import {
   HELP_FLAG,
   HOST_FLAG,
+  listenAddress,
   openCommandRedis,
   parseCommand,
   portFlag,
@@ -19,6 +20,8 @@ import { createLogger } from "./logger";
 import type { CliRuntime } from "./runtime";
 import { serveUntilStopped } from "./serve-until-stopped";
 
+const DEFAULT_PORT = 8079;
+
 const FLAGS: FlagSpec[] = [
   {
     name: "tokens",
@@ -27,7 +30,7 @@ const FLAGS: FlagSpec[] = [
     description: "JSON token file (see docs/bridge.md)",
   },
   HOST_FLAG,
-  portFlag(8079),
+  portFlag(DEFAULT_PORT),
   REDIS_FLAG,
   {
     name: "max-body-bytes",
@@ -45,7 +48,7 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export const BRIDGE_HELP = helpText(
-  "edgekiq bridge [--tokens FILE] [--host 127.0.0.1] [--port 8079] [--redis URL]",
+  `edgekiq bridge [--tokens FILE] [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
   "Serves an Upstash-compatible REST API for @upstash/redis, with scoped tokens.\nTokens: --tokens FILE and/or EDGEKIQ_BRIDGE_{ENQUEUE,READ,ADMIN}_TOKEN, EDGEKIQ_BRIDGE_TOKENS.",
   FLAGS,
 );
@@ -67,8 +70,7 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
       "no tokens: pass --tokens FILE or set EDGEKIQ_BRIDGE_ENQUEUE_TOKEN (see `edgekiq bridge --help`)",
     );
   }
-  const host = (args.host as string | undefined) ?? "127.0.0.1";
-  const port = args.port ? parseInteger(args.port as string, "--port") : 8079;
+  const { host, port } = listenAddress(args, DEFAULT_PORT);
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
   const { redis, where } = openCommandRedis(rt, args, logger);
   const app = bridge({

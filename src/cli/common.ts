@@ -4,7 +4,7 @@
  */
 import { ConfigError } from "../core/errors";
 import type { Logger } from "../worker/logger";
-import { type FlagSpec, type ParsedArgs, parseArgs } from "./args";
+import { type FlagSpec, type ParsedArgs, parseArgs, parseInteger } from "./args";
 import {
   DEFAULT_REDIS_URL,
   describeRedis,
@@ -46,6 +46,17 @@ export function portFlag(defaultPort: number): FlagSpec {
     kind: "string",
     placeholder: "PORT",
     description: `port (default ${defaultPort}; 0 picks a free one)`,
+  };
+}
+
+/** The `--host` and `--port` a serving command listens on (127.0.0.1 and its default port). */
+export function listenAddress(
+  args: ParsedArgs,
+  defaultPort: number,
+): { host: string; port: number } {
+  return {
+    host: (args.host as string | undefined) ?? "127.0.0.1",
+    port: args.port ? parseInteger(args.port as string, "--port") : defaultPort,
   };
 }
 

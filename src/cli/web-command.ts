@@ -5,10 +5,11 @@
  */
 import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
-import { type FlagSpec, helpText, parseInteger } from "./args";
+import { type FlagSpec, helpText } from "./args";
 import {
   HELP_FLAG,
   HOST_FLAG,
+  listenAddress,
   NAMESPACE_FLAG,
   openCommandRedis,
   parseCommand,
@@ -19,9 +20,11 @@ import { createLogger } from "./logger";
 import type { CliRuntime } from "./runtime";
 import { isLoopback, serveUntilStopped } from "./serve-until-stopped";
 
+const DEFAULT_PORT = 9292;
+
 const FLAGS: FlagSpec[] = [
   HOST_FLAG,
-  portFlag(9292),
+  portFlag(DEFAULT_PORT),
   REDIS_FLAG,
   NAMESPACE_FLAG,
   {
@@ -35,7 +38,7 @@ const FLAGS: FlagSpec[] = [
 ];
 
 export const WEB_HELP = helpText(
-  "edgekiq web [--host 127.0.0.1] [--port 9292] [--redis URL]",
+  `edgekiq web [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
   "Serves the dashboard. Set EDGEKIQ_WEB_USERNAME and EDGEKIQ_WEB_PASSWORD for basic auth,\nor pass --open to serve without authentication on a loopback address.",
   FLAGS,
 );
@@ -43,8 +46,7 @@ export const WEB_HELP = helpText(
 export async function webCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
   const args = parseCommand(argv, FLAGS, "web", WEB_HELP, rt);
   if (!args) return 0;
-  const host = (args.host as string | undefined) ?? "127.0.0.1";
-  const port = args.port ? parseInteger(args.port as string, "--port") : 9292;
+  const { host, port } = listenAddress(args, DEFAULT_PORT);
   const username = rt.env.EDGEKIQ_WEB_USERNAME;
   const password = rt.env.EDGEKIQ_WEB_PASSWORD;
   let auth: { username: string; password: string } | "open";

@@ -7,6 +7,24 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export const CLI = resolve(ROOT, "dist/cli.js");
 const bin = (name: string) => resolve(ROOT, "node_modules/.bin", name);
 
+/** A Sidekiq job string with fixed timestamps, as Ruby would LPUSH it (`retry` as given). */
+export function jobJson(
+  cls: string,
+  args: unknown[],
+  jid: string,
+  retry: boolean | number = true,
+): string {
+  return JSON.stringify({
+    retry,
+    queue: "default",
+    class: cls,
+    args,
+    jid,
+    created_at: 1795917297.5,
+    enqueued_at: 1795917297.5,
+  });
+}
+
 export type RuntimeName = "node" | "bun" | "deno";
 
 export function runtimeCommand(runtime: RuntimeName, script = CLI): [string, string[]] {

@@ -1,22 +1,13 @@
 // Worker logs: human lines by default, one JSON object per line with --log-format json; start,
 // done (with its duration) and fail per job with class and jid; arguments only with --log-args.
 import { describe, expect, it } from "vitest";
-import { startCli } from "../helpers/cli";
+import { jobJson, startCli } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
 import { waitFor } from "../helpers/ruby";
 
 const t = await useTestRedis();
 
-const payload = (cls: string, args: unknown[], jid: string) =>
-  JSON.stringify({
-    retry: 0,
-    queue: "default",
-    class: cls,
-    args,
-    jid,
-    created_at: 1795917297.5,
-    enqueued_at: 1795917297.5,
-  });
+const payload = (cls: string, args: unknown[], jid: string) => jobJson(cls, args, jid, 0);
 
 async function runOnce(extra: string[]): Promise<string> {
   await t.flush();

@@ -3,7 +3,7 @@
 // jobs back on their queue, byte for byte.
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CliProcess, ROOT, type RuntimeName, startCli } from "../helpers/cli";
+import { type CliProcess, jobJson as job, ROOT, type RuntimeName, startCli } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
 import { waitFor } from "../helpers/ruby";
 
@@ -12,18 +12,6 @@ const running: CliProcess[] = [];
 afterEach(() => {
   for (const p of running.splice(0)) p.child.kill("SIGKILL");
 });
-
-function job(cls: string, args: unknown[], jid: string): string {
-  return JSON.stringify({
-    retry: true,
-    queue: "default",
-    class: cls,
-    args,
-    jid,
-    created_at: 1795917297.5,
-    enqueued_at: 1795917297.5,
-  });
-}
 
 const runtimes: RuntimeName[] = ["node", "bun", "deno"];
 
