@@ -19,7 +19,7 @@ export async function findRedis(
 ): Promise<FoundRedis> {
   const candidates = env.REDIS_URL
     ? [[env.REDIS_URL, "REDIS_URL"]]
-    : [[localUrl, `the local Redis at ${localUrl}`]];
+    : [[localUrl, "the local Redis"]];
   for (const [url, how] of candidates) {
     if (await answers(url!)) return { url: url!, how: how!, stop: async () => {} };
     if (env.REDIS_URL)
