@@ -164,6 +164,34 @@ describe("retry and death", () => {
     expect(exhausted).toEqual(["kill"]);
   });
 
+  it("a failing 5,000-deep job with retry: 3 is retried, not killed, when it comes back", async () => {
+    await t.flush();
+    const worker = testWorker(t.redis);
+    let attempts = 0;
+    worker.register("DeepFail", () => {
+      attempts++;
+      throw new Error(`attempt ${attempts}`);
+    });
+    await worker.start();
+    const deep = `${"[".repeat(5000)}1${"]".repeat(5000)}`;
+    await t.redis.lpush(
+      "queue:default",
+      `{"retry":3,"queue":"default","class":"DeepFail","args":[${deep}],"jid":"deep-fail"}`,
+    );
+    await waitFor(async () => (await zsetEntries("retry"))[0]?.job.retry_count === 0);
+    // Due now, as the Web UI's "retry now" would make it: the scheduler must move it back.
+    const [first] = await t.redis.zrange("retry", "0", "0");
+    await t.redis.zadd("retry", Date.now() / 1000, first!);
+    await waitFor(async () => (await zsetEntries("retry"))[0]?.job.retry_count === 1, {
+      what: "the second failure back in retry",
+    });
+    const [e] = await zsetEntries("retry");
+    expect(attempts).toBe(2);
+    expect(e!.job.error_message).toBe("attempt 2");
+    expect(e!.json.includes(`"args":[${deep}]`)).toBe(true);
+    expect(await t.redis.zcard("dead")).toBe(0);
+  });
+
   it("stores error_backtrace in Sidekiq's encoding when the job asks", async () => {
     await t.flush();
     const worker = testWorker(t.redis, { scheduler: false });
