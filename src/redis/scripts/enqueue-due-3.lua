@@ -7,11 +7,12 @@
   The payload is never decoded as a whole: Redis's cjson refuses valid JSON (nesting past 1,000
   levels, escaped lone surrogates such as "\ud800") and would rewrite big integers and floats
   like 3.0. One linear scan finds the top-level "queue" and "enqueued_at" members, tracking
-  depth and skipping strings by their escapes, and the top-level "enqueued_at" value is
-  replaced, or appended, by editing the string. A member that is not a JSON object with a
-  non-empty string "queue" goes to `dead`. The scan checks structure (balanced brackets,
-  terminated strings, one object), not every JSON rule: a member that passes it but is still not
-  JSON reaches its queue, and the worker sends it to `dead` with the reason.
+  depth over a copy with escapes blanked (so a quote inside a string never ends it), and the
+  top-level "enqueued_at" value is replaced, or appended, by editing the string. A member that
+  is not a JSON object with a non-empty string "queue" goes to `dead`. The scan checks
+  structure (balanced brackets, terminated strings, one object), not every JSON rule: a member
+  that passes it but is still not JSON reaches its queue, and the worker sends it to `dead` with
+  the reason.
 
   Input:
     KEYS[1]  the sorted set (retry or schedule)
@@ -28,21 +29,14 @@
 ]]
 local jobs = redis.call("zrange", KEYS[1], "-inf", ARGV[1], "byscore", "limit", 0, tonumber(ARGV[2]))
 
-local QUOTE, BACKSLASH, COLON, OPEN_BRACE, OPEN_BRACKET = 34, 92, 58, 123, 91
+local QUOTE, COLON, OPEN_BRACE, OPEN_BRACKET = 34, 58, 123, 91
 
--- Index of the quote closing the string that opens at `p`, or nil. Only quotes stop the search
--- (a quote is escaped when an odd run of backslashes precedes it), so the cost is one find per
--- quote, whatever the string holds.
-local function string_end(s, p)
-  local from = p + 1
-  while true do
-    local e = string.find(s, '"', from, true)
-    if not e then return nil end
-    local b = e - 1
-    while string.byte(s, b) == BACKSLASH do b = b - 1 end
-    if (e - 1 - b) % 2 == 0 then return e end
-    from = e + 1
-  end
+-- `s` with every escape pair (a backslash and the byte after it) blanked: same length, same
+-- indices, and every quote left in it opens or closes a string, so finding a string's end is one
+-- plain find in C however many escapes the payload holds.
+local function blank_escapes(s)
+  if not string.find(s, "\\", 1, true) then return s end
+  return (string.gsub(s, "\\.", "__"))
 end
 
 local function utf8_char(cp)
@@ -103,24 +97,25 @@ end
 local function route(s)
   local open = string.find(s, "%S")
   if not open or string.byte(s, open) ~= OPEN_BRACE then return nil end
+  local plain = blank_escapes(s)
   local depth, i, close = 0, open, nil
   local queue_at, enqueued_at -- where the values of those top-level members start
   while not close do
-    local p = string.find(s, '[\"{}%[%]]', i)
+    local p = string.find(plain, '[\"{}%[%]]', i)
     if not p then return nil end
-    local c = string.byte(s, p)
+    local c = string.byte(plain, p)
     if c == QUOTE then
-      local q = string_end(s, p)
+      local q = string.find(plain, '"', p + 1, true)
       if not q then return nil end
       -- At depth 1 a string followed by ":" is a key of the job object itself.
       if depth == 1 then
-        local colon = string.find(s, "%S", q + 1)
-        if colon and string.byte(s, colon) == COLON then
+        local colon = string.find(plain, "%S", q + 1)
+        if colon and string.byte(plain, colon) == COLON then
           local name = unescape(string.sub(s, p + 1, q - 1))
           if name == "queue" then
-            queue_at = string.find(s, "%S", colon + 1)
+            queue_at = string.find(plain, "%S", colon + 1)
           elseif name == "enqueued_at" then
-            enqueued_at = string.find(s, "%S", colon + 1)
+            enqueued_at = string.find(plain, "%S", colon + 1)
           end
         end
       end
@@ -134,19 +129,19 @@ local function route(s)
       i = p + 1
     end
   end
-  if string.find(s, "%S", close + 1) then return nil end
-  if not queue_at or string.byte(s, queue_at) ~= QUOTE then return nil end
-  local queue_end = string_end(s, queue_at)
+  if string.find(plain, "%S", close + 1) then return nil end
+  if not queue_at or string.byte(plain, queue_at) ~= QUOTE then return nil end
+  local queue_end = string.find(plain, '"', queue_at + 1, true)
   local queue = queue_end and unescape(string.sub(s, queue_at + 1, queue_end - 1))
   if not queue or queue == "" then return nil end
 
   if enqueued_at then
-    local vend = string.find(s, "[,}%]%s]", enqueued_at)
+    local vend = string.find(plain, "[,}%]%s]", enqueued_at)
     if vend and string.match(string.sub(s, enqueued_at, vend - 1), "^%-?[%d%.eE%+%-]+$") then
       return queue, string.sub(s, 1, enqueued_at - 1) .. ARGV[4] .. string.sub(s, vend)
     end
   end
-  local sep = string.find(s, "%S", open + 1) == close and "" or ","
+  local sep = string.find(plain, "%S", open + 1) == close and "" or ","
   return queue, string.sub(s, 1, close - 1) .. sep .. '"enqueued_at":' .. ARGV[4] ..
     string.sub(s, close)
 end
