@@ -4,12 +4,15 @@
  * `dead` (the caller runs them in the same MULTI as the acknowledgement, so a job leaves the
  * in-progress list only when it is safely somewhere else) and an outcome.
  *
- * 1. `retry`: false/null = no retry (death handlers only, no dead set, as Sidekiq); true = the
- *    worker's maxRetries (25); an integer N = N retries (0 is "dead on the first failure").
+ * 1. `retry`: false/null = no retry (death handlers only, no dead set, as Sidekiq); an integer N =
+ *    N retries (0 is "dead on the first failure"); anything else (true, 2.5, 1e308) = the
+ *    worker's maxRetries (25), as Ruby's `retry.is_a?(Integer)` decides.
  * 2. Fields: queue (retry_queue or the fetched queue), error_message (first 10,000 characters),
  *    error_class, failed_at (first failure) or retried_at, retry_count, error_backtrace if the job
  *    asks (`backtrace: true | N`), in Sidekiq's encoding.
- * 3. Delay: `count**4 + 15 + rand(10) * (count + 1)` seconds, or the job's `retryIn` hook.
+ * 3. Delay: `count**4 + 15 + rand(10) * (count + 1)` seconds, or the job's `retryIn` hook. The
+ *    count stays in Sidekiq's range (never below 0, never past 2^53) and a retry time beyond any
+ *    date is death, so no job waits in `retry` at a huge or infinite score.
  * 4. Rewriting never re-serialises: RawJsonObject keeps every untouched byte (big integers, 3.0).
  */
 import { formatFloat, scoreText, type TimestampUnit, toTimestamp } from "../core/clock";
@@ -21,6 +24,8 @@ import type { RedisCommand } from "../redis/types";
 export const DEFAULT_MAX_RETRIES = 25;
 /** Sidekiq's `exception_message`: `message[0, 10_000]` (characters, not bytes). */
 export const ERROR_MESSAGE_MAX = 10_000;
+/** The last second a Date can hold (year 275760): a retry due later than this would never run. */
+export const LATEST_RETRY_AT = 8.64e12;
 
 /** What a `retryIn` hook may return: seconds, or Sidekiq 7's symbols. */
 export type RetryInResult = number | "kill" | "discard" | "default" | undefined | null;
@@ -81,7 +86,7 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
     await runDeathHandlers(msg, error, config);
     return { outcome: { kind: "dropped" }, commands: [] };
   }
-  const max = typeof retry === "number" ? retry : config.maxRetries;
+  const max = Number.isSafeInteger(retry) ? (retry as number) : config.maxRetries;
 
   const queue =
     typeof msg.retry_queue === "string" && msg.retry_queue ? msg.retry_queue : input.queue;
@@ -96,7 +101,9 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
   if (typeof msg.retry_count === "number") {
     raw.setRaw("retried_at", stampText);
     msg.retried_at = stamp;
-    count = msg.retry_count + 1;
+    // Below 0 only by hand: Sidekiq's "retry now" decrements a count of 0 to -1, which brings
+    // the next failure back to 0; anything lower would buy extra retries.
+    count = Math.min(Math.max(msg.retry_count + 1, 0), Number.MAX_SAFE_INTEGER);
   } else {
     raw.setRaw("failed_at", stampText);
     msg.failed_at = stamp;
@@ -137,8 +144,10 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
         delay = Math.trunc(custom) + jitter;
       }
     }
-    if (!exhausted) {
-      const at = nowMs / 1000 + delay;
+    const at = nowMs / 1000 + delay;
+    // Later than any date (a forged count, a hook returning Infinity) means never: the job dies
+    // now, where a human sees it, instead of waiting in `retry` at a huge or `inf` score.
+    if (!exhausted && at <= LATEST_RETRY_AT) {
       return {
         outcome: { kind: "retried", count, at },
         commands: [["zadd", config.keys.retry, scoreText(at), json]],

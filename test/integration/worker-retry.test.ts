@@ -192,6 +192,34 @@ describe("retry and death", () => {
     expect(await t.redis.zcard("dead")).toBe(0);
   });
 
+  it("forged counts: huge ones die at a finite score, negative ones restart at 0", async () => {
+    await t.flush();
+    const worker = testWorker(t.redis, { scheduler: false });
+    worker.register("FailJob", () => {
+      throw new Error("nope");
+    });
+    await worker.start();
+    const job = (jid: string, extra: string) =>
+      `{"queue":"default","class":"FailJob","args":[],"jid":"${jid}","failed_at":1.5${extra}}`;
+    await t.redis.lpush(
+      "queue:default",
+      job("float-limit", ',"retry":1e308,"retry_count":1e300'),
+      job("int-limit", `,"retry":${Number.MAX_SAFE_INTEGER},"retry_count":1e15`),
+      job("negative", ',"retry":3,"retry_count":-1000'),
+    );
+    await waitFor(async () => (await t.redis.zcard("dead")) + (await t.redis.zcard("retry")) === 3);
+    const dead = await zsetEntries("dead");
+    const retry = await zsetEntries("retry");
+    expect(dead.map((e) => e.job.jid).sort()).toEqual(["float-limit", "int-limit"]);
+    expect(retry.map((e) => [e.job.jid, e.job.retry_count])).toEqual([["negative", 0]]);
+    // Every score Redis holds is a real time: nothing parked at inf or past any date.
+    for (const e of [...dead, ...retry]) {
+      expect(e.score).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(e.score).toBeLessThan(Date.now() / 1000 + 60);
+    }
+    expect(await t.redis.zcount("retry", "(1e12", "+inf")).toBe(0);
+  });
+
   it("stores error_backtrace in Sidekiq's encoding when the job asks", async () => {
     await t.flush();
     const worker = testWorker(t.redis, { scheduler: false });

@@ -102,6 +102,66 @@ describe("planFailure", () => {
   });
 });
 
+describe("retry arithmetic stays in Sidekiq's range", () => {
+  const fail = (extra: string, over: Partial<RetryConfig> = {}, retryIn?: () => number) =>
+    planFailure(
+      { json: job(extra), queue: "default", error: new Error("x"), retryIn },
+      config(over),
+    );
+  const written = (plan: Awaited<ReturnType<typeof planFailure>>) => ({
+    key: plan.commands[0]![1],
+    score: Number(plan.commands[0]![2]),
+    job: JSON.parse(String(plan.commands[0]![3])),
+  });
+
+  it("retry_count 1e300 with retry: 1e308 dies: a float is not a retry limit, as in Ruby", async () => {
+    const plan = await fail(',"retry":1e308,"failed_at":1.5,"retry_count":1e300');
+    expect(plan.outcome.kind).toBe("dead");
+    const w = written(plan);
+    expect(w.key).toBe("dead");
+    expect(w.score).toBe(NOW / 1000);
+    expect(Number.isSafeInteger(w.job.retry_count)).toBe(true);
+  });
+
+  it("retry: 2.5 falls back to the default limit (Ruby's retry.is_a?(Integer))", async () => {
+    const plan = await fail(',"retry":2.5,"failed_at":1.5,"retry_count":2');
+    expect(plan.outcome).toMatchObject({ kind: "retried", count: 3 });
+  });
+
+  it("a count beyond 2^53 (1e400 parses to Infinity) is clamped and dies", async () => {
+    const plan = await fail(',"failed_at":1.5,"retry_count":1e400');
+    expect(plan.outcome.kind).toBe("dead");
+    expect(written(plan).job.retry_count).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it("a retry later than any date can hold dies instead of parking at a huge or infinite score", async () => {
+    // An integer limit the count stays under, but count**4 is ~1e60 seconds away.
+    const huge = await fail(
+      `,"retry":${Number.MAX_SAFE_INTEGER},"failed_at":1.5,"retry_count":1e15`,
+    );
+    expect(huge.outcome.kind).toBe("dead");
+    expect(written(huge).score).toBe(NOW / 1000);
+    for (const custom of [Number.POSITIVE_INFINITY, 1e300]) {
+      const plan = await fail("", {}, () => custom);
+      expect(plan.outcome.kind, String(custom)).toBe("dead");
+      expect(Number.isFinite(written(plan).score)).toBe(true);
+    }
+  });
+
+  it("a negative retry_count buys no extra retries: the new count never goes below 0", async () => {
+    // -1 is Sidekiq's own "retry now" decrement of a job at 0: the next failure is count 0 again.
+    for (const prior of [-1, -100, -1e300]) {
+      const plan = await fail(`,"retry":2,"failed_at":1.5,"retry_count":${prior}`);
+      expect(plan.outcome, String(prior)).toMatchObject({ kind: "retried", count: 0 });
+      const w = written(plan);
+      expect(w.job.retry_count).toBe(0);
+      expect(w.score - NOW / 1000).toBeCloseTo(15 + 5, 3);
+    }
+    const none = await fail(',"retry":0,"failed_at":1.5,"retry_count":-100');
+    expect(none.outcome.kind).toBe("dead");
+  });
+});
+
 describe("error fields", () => {
   it("truncates by characters, not UTF-16 units", () => {
     expect(truncateMessage("😀".repeat(10_001))).toBe("😀".repeat(10_000));
