@@ -9,12 +9,19 @@
  * 4. Prints the machine, the command and the table of medians with edgekiq/peer ratios, and
  *    writes the raw samples to bench/results/<timestamp>.json.
  * Every child process and the redis-server are stopped on the way out, also on errors and signals.
+ *
+ * `--baseline <git-ref>` adds edgekiq as it was at that commit, built from the commit's own src/
+ * and bench/systems entries (bench/lib/baseline.ts), as the system `edgekiq@<short sha>` right
+ * after edgekiq: the same measurements in the same rounds, with an edgekiq/edgekiq@<short sha>
+ * ratio column. `--systems edgekiq --baseline <ref>` leaves the peers out for a quicker check of
+ * "a feature that is off costs nothing". A ref that names no commit stops the run before it starts.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { Redis } from "ioredis";
 import { startRedisServer } from "../test/helpers/redis-server";
 import { type BenchOptions, parseArgs, type SystemName } from "./lib/args";
+import { describeWorkingTree, resolveBaseline } from "./lib/baseline";
 import { BENCH_DIR } from "./lib/build";
 import { killAll } from "./lib/children";
 import { describeMachine, formatMachine } from "./lib/machine";
@@ -23,7 +30,13 @@ import { figuresFor, type Results, renderTable, summarizeSamples } from "./lib/r
 import { BullmqSystem } from "./systems/bullmq";
 import { EdgekiqSystem } from "./systems/edgekiq";
 import { SidekiqSystem } from "./systems/sidekiq";
-import type { Availability, SystemAdapter, Transport } from "./systems/types";
+import {
+  type Availability,
+  isEdgekiq,
+  type SystemAdapter,
+  type SystemId,
+  type Transport,
+} from "./systems/types";
 
 function createSystem(name: SystemName): SystemAdapter {
   if (name === "edgekiq") return new EdgekiqSystem();
@@ -31,10 +44,21 @@ function createSystem(name: SystemName): SystemAdapter {
   return new SidekiqSystem();
 }
 
+/** The systems in round order: the baseline right after edgekiq, so the two run back to back. */
+function createSystems(opts: BenchOptions, baseline: EdgekiqSystem | undefined): SystemAdapter[] {
+  return opts.systems.flatMap((name) =>
+    name === "edgekiq" && baseline ? [createSystem(name), baseline] : [createSystem(name)],
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   let opts: BenchOptions;
+  let baseline: EdgekiqSystem | undefined;
   try {
     opts = parseArgs(argv);
+    if (opts.baseline) {
+      baseline = new EdgekiqSystem(resolveBaseline(opts.baseline), describeWorkingTree());
+    }
   } catch (err) {
     console.error((err as Error).message);
     return 2;
@@ -50,17 +74,17 @@ async function main(argv: string[]): Promise<number> {
   const redisUrl = `${server.url}/0`;
   const admin = new Redis(redisUrl);
   const blocker = new Redis(redisUrl);
-  const systems = opts.systems.map(createSystem);
+  const systems = createSystems(opts, baseline);
   try {
     const machine = await describeMachine(admin);
     log(`edgekiq bench: ${command}\n${formatMachine(machine)}`);
     const harness: Harness = { ctx: { redisUrl }, opts, admin, blocker };
-    const availability = new Map<SystemName, Availability>();
+    const availability = new Map<SystemId, Availability>();
     for (const system of systems) {
       const a = await system.prepare(harness.ctx);
       availability.set(system.name, a);
       for (const [part, reason] of Object.entries(a)) {
-        if (reason && !(part === "rest" && system.name !== "edgekiq")) {
+        if (reason && !(part === "rest" && !isEdgekiq(system.name))) {
           log(`  ${system.name} ${part} unavailable: ${reason}`);
         }
       }
@@ -78,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
           Object.entries(availability.get(s.name) ?? {}).filter(([, v]) => v),
         ) as Record<string, string>,
       })),
+      baseline: baseline?.describeBaseline(),
       figures: figuresFor(opts),
       samples: [],
       failures: [],

@@ -2,7 +2,8 @@
  * The harness's command line: which systems, phases and sizes to run. Defaults follow the method
  * the peer figures were measured with (100,000 jobs, 20,000 one-at-a-time pushes, 2,000 latency
  * jobs at 500/s, concurrency 10/25/50, 3 rounds); `--short` shrinks everything so CI can check
- * that the harness still works without spending minutes on it.
+ * that the harness still works without spending minutes on it. `--baseline <git-ref>` adds
+ * edgekiq as it was at that commit as one more system (bench/lib/baseline.ts).
  */
 
 export const SYSTEMS = ["edgekiq", "bullmq", "sidekiq"] as const;
@@ -28,6 +29,8 @@ export interface BenchOptions {
   concurrencies: number[];
   systems: SystemName[];
   phases: PhaseName[];
+  /** A git ref whose edgekiq runs beside today's as `edgekiq@<short sha>`. */
+  baseline?: string;
   /** Where the raw results go; default bench/results/<timestamp>.json. */
   out?: string;
 }
@@ -42,7 +45,10 @@ export const USAGE = `usage: tsx bench/run.ts [options]
   --latency-jobs N        jobs in the latency phase (default 2000), pushed at --latency-rate/s (500)
   --latency-warmup N      warm-up jobs before the second latency measurement (default 10000)
   --concurrency 10,25,50  drain concurrencies
-  --only edgekiq,bullmq   systems to run (edgekiq, bullmq, sidekiq)
+  --systems edgekiq,bullmq
+                          systems to run (edgekiq, bullmq, sidekiq; --only is the same flag)
+  --baseline REF          also run edgekiq built from the git ref REF (e.g. main, HEAD~3), as
+                          "edgekiq@<short sha>", with an edgekiq/edgekiq@<short sha> ratio
   --phases drain,enqueue,latency
   --out FILE              raw results file (default bench/results/<timestamp>.json)`;
 
@@ -70,7 +76,9 @@ export function parseArgs(argv: string[]): BenchOptions {
     "latency-rate",
     "latency-warmup",
     "concurrency",
+    "systems",
     "only",
+    "baseline",
     "phases",
     "out",
   ]);
@@ -79,6 +87,14 @@ export function parseArgs(argv: string[]): BenchOptions {
   }
   if (flags.has("help")) throw new Error(USAGE);
 
+  // --only is the flag's first name, kept so earlier commands in the docs still run.
+  if (flags.has("systems") && flags.has("only")) throw new Error("--systems and --only: use one");
+  if (flags.has("only")) flags.set("systems", flags.get("only")!);
+  const systems = oneOf(list(flags, "systems", [...SYSTEMS]), SYSTEMS, "--systems");
+  const baseline = text(flags, "baseline");
+  if (baseline !== undefined && !systems.includes("edgekiq")) {
+    throw new Error("--baseline compares with today's edgekiq: keep edgekiq in --systems");
+  }
   const short = flags.get("short") === true;
   const jobs = int(flags, "jobs", short ? 2_000 : 100_000);
   return {
@@ -96,9 +112,10 @@ export function parseArgs(argv: string[]): BenchOptions {
       if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency: bad value "${c}"`);
       return n;
     }),
-    systems: oneOf(list(flags, "only", [...SYSTEMS]), SYSTEMS, "--only"),
+    systems,
     phases: oneOf(list(flags, "phases", [...PHASES]), PHASES, "--phases"),
-    out: typeof flags.get("out") === "string" ? (flags.get("out") as string) : undefined,
+    baseline,
+    out: text(flags, "out"),
   };
 }
 
@@ -108,6 +125,11 @@ function int(flags: Map<string, string | true>, name: string, fallback: number):
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
   return n;
+}
+
+function text(flags: Map<string, string | true>, name: string): string | undefined {
+  const raw = flags.get(name);
+  return typeof raw === "string" ? raw : undefined;
 }
 
 function list(flags: Map<string, string | true>, name: string, fallback: string[]): string[] {

@@ -4,6 +4,8 @@
  * therefore measured the way a user runs it — compiled JavaScript, no TypeScript loader in the
  * process — and edgekiq is built from its sources, so the harness does not depend on `npm run
  * build`. Packages (ioredis, bullmq, @upstash/redis) stay external and load from node_modules.
+ * A baseline (`--baseline`) is bundled the same way from its own checkout's bench/ directory; its
+ * output also lands here, so its packages load from this repository's node_modules too.
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -13,13 +15,18 @@ import { build } from "esbuild";
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_DIR = join(BENCH_DIR, "results", ".build");
 
-/** Builds `bench/<entry>` to a runnable .mjs; rejects with esbuild's message if it cannot. */
-export async function bundle(entry: string): Promise<string> {
+/**
+ * Builds `<benchDir>/<entry>` (default: this bench/) to a runnable .mjs, its name prefixed with
+ * `tag` when given (a baseline's children beside today's); rejects with esbuild's message if it
+ * cannot.
+ */
+export async function bundle(entry: string, benchDir = BENCH_DIR, tag?: string): Promise<string> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const outfile = join(BUILD_DIR, `${entry.replace(/[/\\]/g, "-").replace(/\.ts$/, "")}.mjs`);
+  const name = `${tag ? `${tag}-` : ""}${entry.replace(/[/\\]/g, "-").replace(/\.ts$/, "")}`;
+  const outfile = join(BUILD_DIR, `${name}.mjs`);
   try {
     await build({
-      entryPoints: [join(BENCH_DIR, entry)],
+      entryPoints: [join(benchDir, entry)],
       outfile,
       bundle: true,
       platform: "node",

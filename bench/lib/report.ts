@@ -1,21 +1,24 @@
 /**
  * Results: the raw samples of a run, their medians (with min–max) per figure and system, the
- * edgekiq/peer ratios, and the Markdown table printed at the end (and pasted into the docs).
+ * ratios of edgekiq to every other column (a `--baseline` edgekiq first, then the peers), and the
+ * Markdown table printed at the end (and pasted into the docs).
  */
+import { isEdgekiq, type SystemId } from "../systems/types";
 import type { BenchOptions, SystemName } from "./args";
+import type { BaselineCheckout } from "./baseline";
 import type { Machine } from "./machine";
 import { type Summary, summarize } from "./stats";
 
 export interface Sample {
   round: number;
-  system: SystemName;
+  system: SystemId;
   figure: string;
   value: number;
 }
 
 export interface Failure {
   round: number;
-  system: SystemName;
+  system: SystemId;
   figure: string;
   error: string;
 }
@@ -34,11 +37,17 @@ export interface Results {
   command: string;
   machine: Machine;
   options: BenchOptions;
-  systems: { name: SystemName; label: string; unavailable: Record<string, string> }[];
+  systems: { name: SystemId; label: string; unavailable: Record<string, string> }[];
+  /**
+   * With `--baseline`: the commit the `system` column was built from, and how (no `glue` if it
+   * could not be checked out: the reason is in its `unavailable`).
+   */
+  baseline?: Pick<BaselineCheckout, "ref" | "commit"> &
+    Partial<Pick<BaselineCheckout, "glue" | "protocolChanged">> & { system: SystemId };
   figures: Figure[];
   samples: Sample[];
   failures: Failure[];
-  summary: Record<string, Partial<Record<SystemName, Summary>>>;
+  summary: Record<string, Partial<Record<SystemId, Summary>>>;
 }
 
 const LABELS: Record<SystemName, string> = {
@@ -46,6 +55,11 @@ const LABELS: Record<SystemName, string> = {
   bullmq: "BullMQ",
   sidekiq: "Sidekiq",
 };
+
+/** The column heading: the peers' proper names; a baseline is named by its id. */
+function heading(id: SystemId): string {
+  return LABELS[id as SystemName] ?? id;
+}
 
 /** The figures a run with these options produces, in table order. */
 export function figuresFor(opts: BenchOptions): Figure[] {
@@ -150,7 +164,7 @@ export function figuresFor(opts: BenchOptions): Figure[] {
 export function summarizeSamples(results: Results): void {
   results.summary = {};
   for (const figure of results.figures) {
-    const row: Partial<Record<SystemName, Summary>> = {};
+    const row: Partial<Record<SystemId, Summary>> = {};
     for (const { name } of results.systems) {
       const values = results.samples
         .filter((s) => s.figure === figure.key && s.system === name)
@@ -162,15 +176,15 @@ export function summarizeSamples(results: Results): void {
   }
 }
 
-/** The Markdown table of medians (min–max) and edgekiq/peer ratios, with notes under it. */
+/** The Markdown table of medians (min–max) and edgekiq/other ratios, with notes under it. */
 export function renderTable(results: Results): string {
   const systems = results.systems.map((s) => s.name);
-  const peers = systems.filter((s) => s !== "edgekiq");
-  const withRatios = systems.includes("edgekiq") ? peers : [];
+  const others = systems.filter((s) => s !== "edgekiq");
+  const withRatios = systems.includes("edgekiq") ? others : [];
   const header = [
     "figure",
-    ...systems.map((s) => LABELS[s]),
-    ...withRatios.map((p) => `edgekiq/${LABELS[p]}`),
+    ...systems.map(heading),
+    ...withRatios.map((p) => `edgekiq/${heading(p)}`),
   ];
   const lines = [row(header), row(header.map(() => "---"))];
   const notes = new Set<string>();
@@ -195,17 +209,17 @@ export function renderTable(results: Results): string {
 
   const out = [lines.join("\n"), ""];
   out.push(
-    "Cells: median of the rounds (min–max). Ratios: edgekiq ÷ peer, so above 1 is better for " +
-      "rates and below 1 is better for latency and RSS.",
+    "Cells: median of the rounds (min–max). Ratios: edgekiq ÷ the system after the slash, so " +
+      "above 1 is better for rates and below 1 is better for latency, RSS and CPU.",
   );
-  for (const s of results.systems) out.push(`- ${LABELS[s.name]}: ${s.label}`);
+  for (const s of results.systems) out.push(`- ${heading(s.name)}: ${s.label}`);
   for (const note of notes) out.push(`- ${note}`);
   return out.join("\n");
 }
 
 function missingCell(
   results: Results,
-  system: SystemName,
+  system: SystemId,
   figure: Figure,
   notes: Set<string>,
 ): string {
@@ -217,13 +231,13 @@ function missingCell(
     : "worker";
   const reason = entry?.unavailable[part] ?? entry?.unavailable.producer;
   if (reason) {
-    if (part === "rest" && system !== "edgekiq") return "–";
-    notes.add(`${LABELS[system]} ${part} unavailable: ${reason}`);
+    if (part === "rest" && !isEdgekiq(system)) return "–";
+    notes.add(`${heading(system)} ${part} unavailable: ${reason}`);
     return "unavailable";
   }
   const failure = results.failures.find((f) => f.system === system && f.figure === figure.key);
   if (failure) {
-    notes.add(`${LABELS[system]} ${figure.label} failed: ${failure.error.split("\n")[0]}`);
+    notes.add(`${heading(system)} ${figure.label} failed: ${failure.error.split("\n")[0]}`);
     return "failed";
   }
   return "–";

@@ -8,6 +8,14 @@ import type { SystemName } from "../lib/args";
 
 export type Transport = "tcp" | "rest";
 
+/** A column of the results: a system of `--systems`, or edgekiq at a `--baseline` commit. */
+export type SystemId = SystemName | `edgekiq@${string}`;
+
+/** edgekiq today or at a baseline: the systems with a REST transport (their own bridge). */
+export function isEdgekiq(id: SystemId): boolean {
+  return id === "edgekiq" || id.startsWith("edgekiq@");
+}
+
 /** A child process to start: the harness adds the protocol environment (bench/lib/protocol.ts). */
 export interface ChildSpec {
   command: string;
@@ -29,7 +37,7 @@ export interface Availability {
 }
 
 export interface SystemAdapter {
-  readonly name: SystemName;
+  readonly name: SystemId;
   /** Name, version and the settings that matter for the figures (logging, fetch mode...). */
   readonly label: string;
   /** Builds scripts and checks dependencies; says which parts are unavailable and why. */
