@@ -37,7 +37,7 @@ export interface BaselineCheckout extends BaselineRef {
   glue: "ref" | "current";
   /** The commit's bench/lib/protocol.ts differs from today's: figures may fail or mean else. */
   protocolChanged: boolean;
-  /** Deletes the temporary directory. */
+  /** Deletes the temporary directory (also done on exit, e.g. after a Ctrl-C). */
   remove(): void;
 }
 
@@ -68,7 +68,12 @@ export function checkoutBaseline(
   parent = tmpdir(),
 ): BaselineCheckout {
   const dir = mkdtempSync(join(parent, `edgekiq-baseline-${base.short}-`));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => {
+    process.off("exit", remove);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // The harness's signal handlers end with process.exit, which runs 'exit' listeners (sync only).
+  process.on("exit", remove);
   try {
     const present = git(repo, ["ls-tree", "--name-only", base.commit, "--", ...PATHS])
       .split("\n")
