@@ -14,6 +14,7 @@
  */
 import { Hono } from "hono";
 import { ConfigError } from "../core/errors";
+import { hostAllowlist } from "../core/host-allowlist";
 import { refusal } from "./commands";
 import { type BridgeConnection, type BridgeRedis, ConnectionPools } from "./connections";
 import { encodeReply, type JsonResult } from "./encoding";
@@ -38,6 +39,11 @@ export interface BridgeOptions {
   poolSize?: number;
   /** Serve under a path prefix, e.g. `/redis` (the client's URL then ends in `/redis`). */
   basePath?: string;
+  /**
+   * Host names the bridge answers to (ports ignored); any other `Host` gets 421 before the token
+   * is looked at (DNS rebinding). Default: any host, since every request needs a token.
+   */
+  allowedHosts?: readonly string[];
   /**
    * Milliseconds a command may take before the request gets a 504 (ioredis `commandTimeout` on
    * the pooled connections; with a factory, set it on the connections you create). Default: none.
@@ -89,6 +95,7 @@ export function bridge(options: BridgeOptions): Bridge {
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
     throw new ConfigError(`bridge: commandTimeoutMs must be a positive integer, got ${timeout}`);
   }
+  const hostAllowed = hostAllowlist(options.allowedHosts ?? "any", "bridge: allowedHosts");
   const pools = new ConnectionPools(options.redis, options.poolSize ?? 2, timeout);
   const authenticate = createAuthenticator(tokens);
   const scopes = new Map(tokens.map((t) => [t, compileScope(t)]));
@@ -157,7 +164,8 @@ export function bridge(options: BridgeOptions): Bridge {
   app.onError(() => reply(500, { error: "ERR internal bridge error" }));
 
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request) =>
+      hostAllowed(request) ? app.fetch(request) : reply(421, { error: "ERR host not allowed" }),
     close: () => pools.close(),
   };
 }

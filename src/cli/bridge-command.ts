@@ -8,6 +8,8 @@ import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
 import { type FlagSpec, helpText, parseInteger } from "./args";
 import {
+  ALLOWED_HOST_FLAG,
+  allowedHosts,
   HELP_FLAG,
   HOST_FLAG,
   listenAddress,
@@ -44,12 +46,13 @@ const FLAGS: FlagSpec[] = [
     placeholder: "N",
     description: "Redis connections per token (default 2)",
   },
+  ALLOWED_HOST_FLAG,
   HELP_FLAG,
 ];
 
 export const BRIDGE_HELP = helpText(
   `edgekiq bridge [--tokens FILE] [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
-  "Serves an Upstash-compatible REST API for @upstash/redis, with scoped tokens.\nTokens: --tokens FILE and/or EDGEKIQ_BRIDGE_{ENQUEUE,READ,ADMIN}_TOKEN, EDGEKIQ_BRIDGE_TOKENS.",
+  "Serves an Upstash-compatible REST API for @upstash/redis, with scoped tokens.\nTokens: --tokens FILE and/or EDGEKIQ_BRIDGE_{ENQUEUE,READ,ADMIN}_TOKEN, EDGEKIQ_BRIDGE_TOKENS.\nHost names to answer to: --allowed-host or EDGEKIQ_BRIDGE_ALLOWED_HOSTS (default: any).",
   FLAGS,
 );
 
@@ -82,6 +85,7 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
     poolSize: args["pool-size"]
       ? parseInteger(args["pool-size"] as string, "--pool-size", 1)
       : undefined,
+    allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_BRIDGE_ALLOWED_HOSTS),
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`bridge on ${served.url}`, {

@@ -32,6 +32,12 @@ export const HOST_FLAG: FlagSpec = {
   placeholder: "HOST",
   description: "address to listen on (default 127.0.0.1)",
 };
+export const ALLOWED_HOST_FLAG: FlagSpec = {
+  name: "allowed-host",
+  kind: "list",
+  placeholder: "NAME",
+  description: "answer only requests for this host name (repeatable; against DNS rebinding)",
+};
 export const HELP_FLAG: FlagSpec = {
   name: "help",
   short: "h",
@@ -58,6 +64,17 @@ export function listenAddress(
     host: (args.host as string | undefined) ?? "127.0.0.1",
     port: args.port ? parseInteger(args.port as string, "--port") : defaultPort,
   };
+}
+
+/** `--allowed-host` values, else the comma-separated `env` value, else undefined (the default). */
+export function allowedHosts(args: ParsedArgs, env: string | undefined): string[] | undefined {
+  const list =
+    (args["allowed-host"] as string[] | undefined) ??
+    (env ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== "");
+  return list.length > 0 ? list : undefined;
 }
 
 /** Parses argv; prints the help and returns undefined for `--help`; refuses stray arguments. */

@@ -2,6 +2,7 @@
  * Shared by `edgekiq web` and `edgekiq bridge`: serve a fetch handler until TERM or INT, then
  * close the server and the Redis connection and exit 0.
  */
+import { isLoopbackHost } from "../core/host-allowlist";
 import type { Logger } from "../worker/logger";
 import type { CliRedis, CliRuntime, Served } from "./runtime";
 
@@ -26,7 +27,5 @@ export async function serveUntilStopped(
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only places an unauthenticated server may bind. */
 export function isLoopback(host: string): boolean {
-  return (
-    host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
-  );
+  return isLoopbackHost(host);
 }

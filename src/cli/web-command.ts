@@ -2,11 +2,14 @@
  * `edgekiq web [--host H] [--port P] [--redis URL]`: serves the dashboard. Basic auth comes from
  * EDGEKIQ_WEB_USERNAME / EDGEKIQ_WEB_PASSWORD (never from argv, where `ps` would show it); without
  * them the dashboard is refused unless `--open` is given, and `--open` is refused off loopback.
+ * `--allowed-host` / EDGEKIQ_WEB_ALLOWED_HOSTS name the hosts it answers to (DNS rebinding).
  */
 import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
 import { type FlagSpec, helpText } from "./args";
 import {
+  ALLOWED_HOST_FLAG,
+  allowedHosts,
   HELP_FLAG,
   HOST_FLAG,
   listenAddress,
@@ -34,12 +37,13 @@ const FLAGS: FlagSpec[] = [
     description: "serve under a path, e.g. /sidekiq",
   },
   { name: "open", kind: "boolean", description: "no authentication (allowed on loopback only)" },
+  ALLOWED_HOST_FLAG,
   HELP_FLAG,
 ];
 
 export const WEB_HELP = helpText(
   `edgekiq web [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
-  "Serves the dashboard. Set EDGEKIQ_WEB_USERNAME and EDGEKIQ_WEB_PASSWORD for basic auth,\nor pass --open to serve without authentication on a loopback address.",
+  "Serves the dashboard. Set EDGEKIQ_WEB_USERNAME and EDGEKIQ_WEB_PASSWORD for basic auth,\nor pass --open to serve without authentication on a loopback address.\nHost names to answer to: --allowed-host or EDGEKIQ_WEB_ALLOWED_HOSTS (default: loopback\nnames with --open, any host with basic auth).",
   FLAGS,
 );
 
@@ -69,6 +73,7 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     auth,
     namespace: args.namespace as string | undefined,
     basePath: args["base-path"] as string | undefined,
+    allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_WEB_ALLOWED_HOSTS),
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`dashboard on ${served.url}${(args["base-path"] as string | undefined) ?? "/"}`, {

@@ -4,14 +4,16 @@
  *
  * Every request passes, in order:
  * 1. security headers (CSP without inline script or style, nosniff, no-store, no framing);
- * 2. authentication (basic auth, a function, or an explicit "open");
- * 3. CSRF: every non-GET needs the signed token and a same-origin `Origin`/`Sec-Fetch-Site`;
- * 4. the routes, which read and act on Redis only through `edgekiq/api`. No GET changes anything.
+ * 2. the host check against DNS rebinding (421 for a host name not allowed; see host-allowlist);
+ * 3. authentication (basic auth, a function, or an explicit "open");
+ * 4. CSRF: every non-GET needs the signed token and a same-origin `Origin`/`Sec-Fetch-Site`;
+ * 5. the routes, which read and act on Redis only through `edgekiq/api`. No GET changes anything.
  */
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { type ApiOptions, toContext } from "../api/context";
 import { ConfigError } from "../core/errors";
+import { hostAllowlist } from "../core/host-allowlist";
 import { ASSETS } from "./assets.gen";
 import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
@@ -32,6 +34,12 @@ export interface DashboardOptions extends ApiOptions {
   secret?: string;
   /** Extra origins allowed to POST (a proxy that rewrites the host), e.g. `https://ops.example.com`. */
   allowedOrigins?: string[];
+  /**
+   * Host names the dashboard answers to (ports ignored), e.g. `["ops.example.com"]`; any other
+   * `Host` gets 421, which stops DNS rebinding. Default: loopback names only with `auth: "open"`;
+   * any host with authentication (a rebinding page has no credentials for this host).
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface Dashboard {
@@ -56,6 +64,10 @@ export function dashboard(options: DashboardOptions): Dashboard {
   const authenticate = authenticator(options.auth);
   const api = toContext(options);
   const csrf = new Csrf(options.secret, options.allowedOrigins);
+  const hostAllowed = hostAllowlist(
+    options.allowedHosts ?? (options.auth === "open" ? "loopback" : "any"),
+    "dashboard: allowedHosts",
+  );
 
   // Route on the path below `base`; a request that arrives already stripped (Hono's `mount`)
   // routes the same way, and links keep `base` either way.
@@ -79,6 +91,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   });
 
   app.use(async (c, next) => {
+    if (!hostAllowed(c.req.raw)) return c.text("Misdirected request: host not allowed\n", 421);
     const refused = await authenticate(c.req.raw);
     if (refused) return refused;
     c.set("api", api);
