@@ -6,6 +6,9 @@
  * JS objects reorder). So when the worker must rewrite a payload (a retry adds error fields), it
  * never re-serialises the parsed value: it splits the top level into `key -> raw value text`,
  * changes only the fields it owns, and joins the rest back untouched.
+ *
+ * The scanners are loops, not recursion, so any depth JSON.parse accepts is fine; they are also
+ * exported for showing stored bytes (`rawArrayItems`, `skipString`).
  */
 
 interface Entry {
@@ -87,7 +90,22 @@ export class RawJsonObject {
   }
 }
 
-function skipWs(s: string, i: number): number {
+/** The raw JSON text of each item of a JSON array text (valid JSON), exactly as written. */
+export function rawArrayItems(json: string): string[] {
+  const items: string[] = [];
+  let i = skipWs(json, 0);
+  if (json[i] !== "[") throw new SyntaxError("not a JSON array");
+  i = skipWs(json, i + 1);
+  while (i < json.length && json[i] !== "]") {
+    const end = skipValue(json, i);
+    items.push(json.slice(i, end));
+    i = skipWs(json, end);
+    if (json[i] === ",") i = skipWs(json, i + 1);
+  }
+  return items;
+}
+
+export function skipWs(s: string, i: number): number {
   while (i < s.length && (s[i] === " " || s[i] === "\n" || s[i] === "\r" || s[i] === "\t")) i++;
   return i;
 }
@@ -115,7 +133,8 @@ function skipValue(s: string, i: number): number {
   return j;
 }
 
-function skipString(s: string, i: number): number {
+/** Index just past the JSON string whose opening quote is at `i`. */
+export function skipString(s: string, i: number): number {
   for (let j = i + 1; j < s.length; j++) {
     if (s[j] === "\\") j++;
     else if (s[j] === '"') return j + 1;

@@ -1,8 +1,9 @@
 /**
  * Small display helpers: relative times, numbers, truncation, and the JSON of job arguments
- * (taken from the stored bytes where possible, so a 20-digit id shows as written).
+ * (taken from the stored bytes, so a 20-digit id shows as written).
  */
 import type { JobRecord } from "../api/job-record";
+import { RawJsonObject, rawArrayItems } from "../core/raw-json";
 
 export function formatNumber(n: number): string {
   return Math.round(n).toLocaleString("en-US");
@@ -41,15 +42,14 @@ export function truncate(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** The arguments as JSON text: the stored bytes unless ActiveJob wrapping had to be unwrapped. */
+/**
+ * The arguments a user wrote, as the stored JSON text: `args`, or ActiveJob's inner `arguments`.
+ * Taken from the bytes rather than re-serialised, which also keeps any depth printable.
+ */
 export function argsText(job: JobRecord): string {
   if (job.displayArgs === job.args) return job.rawArgs;
-  return JSON.stringify(job.displayArgs);
-}
-
-/** Pretty JSON for the detail page (parsed, so only for reading). */
-export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) ?? "";
+  const wrapper = rawArrayItems(job.rawArgs)[0];
+  return (wrapper && RawJsonObject.parse(wrapper).getRaw("arguments")) ?? "[]";
 }
 
 /** Latency in seconds as "12.3 s" / "4 min" / "2 h". */

@@ -10,9 +10,11 @@
  */
 import type { Hono } from "hono";
 import { DeadSet, type JobSet, RetrySet, ScheduledSet, type SortedEntry } from "../../api/job-set";
-import { argsText, formatNumber, prettyJson, relativeTime, truncate, utcTime } from "../format";
+import { rawArrayItems } from "../../core/raw-json";
+import { argsText, formatNumber, relativeTime, truncate, utcTime } from "../format";
 import { html, type SafeHtml } from "../html";
 import { type PageContext, pager, postForm } from "../layout";
+import { prettyJson } from "../pretty-json";
 import { back, intParam, renderPage, type WebContext, type WebEnv } from "../web-env";
 
 type Action = "retry" | "add_to_queue" | "delete" | "kill";
@@ -229,14 +231,16 @@ async function detailPage(c: WebContext, set: SetPage): Promise<Response> {
   ${row("Invalid payload", entry.parseError)}
 </table>
 ${backtrace ? html`<h3>Backtrace</h3><pre class="backtrace">${backtrace.join("\n")}</pre>` : ""}
-<details><summary>Payload</summary><pre class="payload">${entry.parseError ? entry.value : prettyJson(entry.item)}</pre></details>
+<details><summary>Payload</summary><pre class="payload">${entry.parseError ? entry.value : prettyJson(entry.value)}</pre></details>
+<details><summary>Raw payload</summary><pre class="payload raw">${entry.value}</pre></details>
 </section>`;
   });
 }
 
-/** One argument per line for reading; the stored bytes when they were not unwrapped. */
+/** ActiveJob's arguments one per line for reading; else the stored `args` as they are. */
 function argsDetail(entry: SortedEntry): string {
-  const args = entry.displayArgs;
-  if (args !== entry.args) return args.map((a) => prettyJson(a)).join("\n");
-  return argsText(entry);
+  if (entry.displayArgs === entry.args) return argsText(entry);
+  return rawArrayItems(argsText(entry))
+    .map((a) => prettyJson(a))
+    .join("\n");
 }
