@@ -68,13 +68,57 @@ export function replyHash(reply: RedisReply | undefined): Map<string, string> {
 /** Every member of a set (SSCAN, never SMEMBERS on a set that may be large), sorted. */
 export async function scanSet(ctx: ApiContext, key: string): Promise<string[]> {
   const members = new Set<string>();
-  let cursor = "0";
+  let cursor: string | undefined = "0";
   do {
-    const reply = replyArray(await ctx.redis.call(["sscan", key, cursor, "COUNT", 1000]));
-    cursor = replyString(reply[0]) ?? "0";
-    for (const m of replyStrings(reply[1])) members.add(m);
-  } while (cursor !== "0");
+    const window = await scanSetWindow(ctx, key, { cursor, count: 1000, maxCalls: 1 });
+    for (const m of window.members) members.add(m);
+    cursor = window.next;
+  } while (cursor !== undefined);
   return [...members].sort();
+}
+
+export interface SetWindowOptions {
+  /** Where to start: "0" (the default) or a `next` from the previous window. */
+  cursor?: string;
+  /** Members wanted; SSCAN's COUNT hint, so a window may hold a few more. */
+  count: number;
+  /** SSCAN's MATCH glob (see `globEscape`). */
+  match?: string;
+  /** SSCAN calls at most (default 10): a sparse MATCH ends the window early, with a `next`. */
+  maxCalls?: number;
+}
+
+export interface SetWindow {
+  /** Sorted within the window; across windows in the set's scan order. */
+  members: string[];
+  /** The cursor of the next window; undefined when the set has been walked through. */
+  next: string | undefined;
+}
+
+/**
+ * One window of a set: SSCAN from `cursor` until `count` members are in hand, the set ends, or
+ * `maxCalls` calls were made, so its cost is bounded however large the set is. As with every
+ * SCAN, a member present throughout is seen at least once; it may show up in two windows if the
+ * set grows meanwhile.
+ */
+export async function scanSetWindow(
+  ctx: ApiContext,
+  key: string,
+  { cursor = "0", count, match, maxCalls = 10 }: SetWindowOptions,
+): Promise<SetWindow> {
+  if (!/^\d{1,20}$/.test(cursor)) throw new RangeError(`not a scan cursor: ${cursor}`);
+  const members = new Set<string>();
+  let next = cursor;
+  for (let calls = 0; calls < maxCalls; calls++) {
+    const command = match === undefined ? [] : ["MATCH", match];
+    const reply = replyArray(
+      await ctx.redis.call(["sscan", key, next, ...command, "COUNT", count]),
+    );
+    next = replyString(reply[0]) ?? "0";
+    for (const m of replyStrings(reply[1])) members.add(m);
+    if (next === "0" || members.size >= count) break;
+  }
+  return { members: [...members].sort(), next: next === "0" ? undefined : next };
 }
 
 /** Glob-escapes user text for SCAN's MATCH (`*`, `?`, `[`, `]` and `\` are special). */

@@ -2,7 +2,7 @@
  * Running processes (Sidekiq's `ProcessSet` and `Process`), Ruby and TypeScript alike.
  *
  * 1. Listing: SSCAN `processes`, then one pipeline of `HMGET <id> info busy beat quiet rss rtt_us`;
- *    members whose hash expired (no `info`) are skipped.
+ *    members whose hash expired (no `info`) are skipped. `scan()` lists one window of them.
  * 2. Cleanup of dead entries: SREM the members without `info`, at most once a minute per cluster
  *    (Sidekiq 7's `SET process_cleanup 1 NX EX 60`) unless forced.
  * 3. Remote control: `quiet` / `stop` / `dumpThreads` = `LPUSH <id>-signals TSTP|TERM|TTIN` +
@@ -16,6 +16,7 @@ import {
   replyNumber,
   replyString,
   scanSet,
+  scanSetWindow,
   toContext,
 } from "./context";
 
@@ -109,7 +110,29 @@ export class ProcessSet {
   /** Live processes, sorted by identity. Runs the throttled cleanup first unless `clean: false`. */
   async list(options: { clean?: boolean } = {}): Promise<Process[]> {
     if (options.clean !== false) await this.cleanup();
-    const ids = await scanSet(this.ctx, this.ctx.keys.processes);
+    return this.#load(await scanSet(this.ctx, this.ctx.keys.processes));
+  }
+
+  /**
+   * One window of live processes (SSCAN from `cursor`, about `count` of them, sorted by identity
+   * within the window), the throttled cleanup first as in `list()`; `total` counts every member.
+   */
+  async scan(
+    options: { cursor?: string; count?: number; clean?: boolean } = {},
+  ): Promise<{ processes: Process[]; next: string | undefined; total: number }> {
+    if (options.clean !== false) await this.cleanup();
+    const [window, total] = await Promise.all([
+      scanSetWindow(this.ctx, this.ctx.keys.processes, {
+        cursor: options.cursor,
+        count: options.count ?? 50,
+      }),
+      this.size(),
+    ]);
+    return { processes: await this.#load(window.members), next: window.next, total };
+  }
+
+  /** The live ones among these identities, in order. */
+  async #load(ids: readonly string[]): Promise<Process[]> {
     if (ids.length === 0) return [];
     const replies = await this.ctx.redis.pipeline(
       ids.map((id) => ["hmget", this.ctx.keys.process(id), ...FIELDS] as const),

@@ -2,17 +2,20 @@
  * A queue (Sidekiq's `Queue` and its `JobRecord#delete`): the `queue:<q>` list, newest job at the
  * left (LPUSH) and the next to run at the right (BRPOP).
  *
- * 1. `Queue.all`: the names in `queues`, sorted.
+ * 1. `Queue.all`: the names in `queues`, sorted; `Queue.scan`: one window of them (SSCAN) with sizes
+ *    and latencies, for lists whose cost must not grow with the number of queues.
  * 2. size, latency (seconds the oldest job has waited), paging, `findJob(jid)` (O(n), as Sidekiq).
  * 3. `QueueJob#delete`: `LREM queue:<q> 1 <exact stored string>`; `clear`: UNLINK + SREM in MULTI.
  */
 import {
   type ApiContext,
   type ApiOptions,
+  globEscape,
   replyNumber,
   replyString,
   replyStrings,
   scanSet,
+  scanSetWindow,
   toContext,
 } from "./context";
 import { JobRecord } from "./job-record";
@@ -23,6 +26,24 @@ export interface Page<T> {
   /** Total number of items in the list or set. */
   total: number;
   items: T[];
+}
+
+export interface QueueScanOptions {
+  /** "0" (the default) for the first window, then the `next` of the previous one. */
+  cursor?: string;
+  /** Queues per window (default 100; SSCAN's COUNT hint, so a window may hold a few more). */
+  count?: number;
+  /** Only names containing this text (case-sensitive). */
+  filter?: string;
+}
+
+export interface QueueScan {
+  /** Every known queue (SCARD `queues`), not only this window's. */
+  total: number;
+  /** The cursor of the next window; undefined after the last. */
+  next: string | undefined;
+  /** Sorted by name within the window. */
+  queues: { queue: Queue; size: number; latency: number }[];
 }
 
 export class QueueJob extends JobRecord {
@@ -65,6 +86,46 @@ export class Queue {
     return names.map((n) => new Queue(n, ctx));
   }
 
+  /**
+   * One window of queues with their sizes and latencies: one SSCAN walk and one pipeline, however
+   * many queues there are. Windows come in Redis's scan order, so names are sorted only within one.
+   */
+  static async scan(
+    options: ApiOptions | ApiContext,
+    { cursor, count = 100, filter }: QueueScanOptions = {},
+  ): Promise<QueueScan> {
+    const ctx = toContext(options);
+    const [window, total] = await Promise.all([
+      scanSetWindow(ctx, ctx.keys.queues, {
+        cursor,
+        count,
+        match: filter ? `*${globEscape(filter)}*` : undefined,
+      }),
+      ctx.redis.call(["scard", ctx.keys.queues]),
+    ]);
+    const replies =
+      window.members.length === 0
+        ? []
+        : await ctx.redis.pipeline(
+            window.members.flatMap((q) => [
+              ["llen", ctx.keys.queue(q)] as const,
+              ["lindex", ctx.keys.queue(q), -1] as const,
+            ]),
+          );
+    const now = Date.now();
+    return {
+      total: replyNumber(total),
+      next: window.next,
+      queues: window.members.map((name, i) => {
+        return {
+          queue: new Queue(name, ctx),
+          size: replyNumber(replies[2 * i]),
+          latency: latencyOf(replyString(replies[2 * i + 1]), now),
+        };
+      }),
+    };
+  }
+
   get #key(): string {
     return this.ctx.keys.queue(this.name);
   }
@@ -75,8 +136,7 @@ export class Queue {
 
   /** Seconds the oldest job has been waiting; 0 for an empty queue. */
   async latency(nowMs: number = Date.now()): Promise<number> {
-    const oldest = replyString(await this.ctx.redis.call(["lindex", this.#key, -1]));
-    return oldest === null ? 0 : new JobRecord(oldest).latency(nowMs);
+    return latencyOf(replyString(await this.ctx.redis.call(["lindex", this.#key, -1])), nowMs);
   }
 
   /**
@@ -153,4 +213,9 @@ export class Queue {
       ["srem", this.ctx.keys.queues, this.name],
     ]);
   }
+}
+
+/** Seconds the oldest job (`LINDEX -1`, null for an empty queue) has waited. */
+export function latencyOf(oldest: string | null, nowMs: number): number {
+  return oldest === null ? 0 : new JobRecord(oldest).latency(nowMs);
 }

@@ -3,8 +3,11 @@
  *
  * 1. `fetch()`: one pipeline for the cheap counters (processed, failed, set sizes, processes,
  *    default queue latency), then one for the per-queue lengths and per-process busy counts.
+ *    `summary()`: the same counters with the per-queue and per-process part bounded (an SSCAN
+ *    window each), for pages that must not slow down as queues multiply.
  * 2. `history(days)`: daily processed/failed from `stat:<x>:YYYY-MM-DD` (UTC) with MGET.
- * 3. `queues()`: every queue's length, longest first. `reset()`: the lifetime counters to 0.
+ * 3. `queues()`: every queue's length, longest first; `queueLengths()` one window of them.
+ *    `reset()`: the lifetime counters to 0.
  */
 import { statDate } from "../core/keys";
 import {
@@ -14,9 +17,10 @@ import {
   replyString,
   replyStrings,
   scanSet,
+  scanSetWindow,
   toContext,
 } from "./context";
-import { JobRecord } from "./job-record";
+import { latencyOf } from "./queue";
 
 export interface StatsSnapshot {
   processed: number;
@@ -41,6 +45,19 @@ export interface StatsHistory {
   failed: Record<string, number>;
 }
 
+/** What `summary()` adds up at most: queue lengths and process busy counts (1,000 of each). */
+const SUMMARY_LIMIT = 1000;
+
+/** `fetch()` without the per-queue lengths, and bounded (see `summary()`). */
+export interface StatsSummary extends Omit<StatsSnapshot, "queues"> {
+  /** Known queues (SCARD `queues`). */
+  queueCount: number;
+  /** How many queues `enqueued` sums: all of them, or the first 1,000 SSCAN returned. */
+  queuesCounted: number;
+  /** How many processes `busy` sums: all of them, or the first 1,000. */
+  processesCounted: number;
+}
+
 export class Stats {
   readonly ctx: ApiContext;
 
@@ -49,6 +66,75 @@ export class Stats {
   }
 
   async fetch(nowMs: number = Date.now()): Promise<StatsSnapshot> {
+    const [counters, queueNames, processIds] = await Promise.all([
+      this.#counters(nowMs),
+      scanSet(this.ctx, this.ctx.keys.queues),
+      scanSet(this.ctx, this.ctx.keys.processes),
+    ]);
+    const { lengths, busy } = await this.#sizes(queueNames, processIds);
+    return {
+      processed: counters.processed,
+      failed: counters.failed,
+      enqueued: sumLengths(lengths),
+      scheduled: counters.scheduled,
+      retries: counters.retries,
+      dead: counters.dead,
+      processes: counters.processes,
+      busy,
+      default_queue_latency: counters.default_queue_latency,
+      queues: lengthsRecord(lengths),
+    };
+  }
+
+  /**
+   * The dashboard's counters at a cost that does not grow with the data: like `fetch()`, but
+   * `enqueued` and `busy` add up at most 1,000 queues and 1,000 processes (an SSCAN window each;
+   * `queuesCounted < queueCount` says the sum is a lower bound), and no per-queue lengths.
+   */
+  async summary(nowMs: number = Date.now()): Promise<StatsSummary> {
+    const { keys } = this.ctx;
+    const [counters, queues, processes, queueCount] = await Promise.all([
+      this.#counters(nowMs),
+      scanSetWindow(this.ctx, keys.queues, { count: SUMMARY_LIMIT, maxCalls: 1 }),
+      scanSetWindow(this.ctx, keys.processes, { count: SUMMARY_LIMIT, maxCalls: 1 }),
+      this.ctx.redis.call(["scard", keys.queues]),
+    ]);
+    const { lengths, busy } = await this.#sizes(queues.members, processes.members);
+    return {
+      ...counters,
+      enqueued: sumLengths(lengths),
+      busy,
+      queueCount: replyNumber(queueCount),
+      queuesCounted: queues.next === undefined ? replyNumber(queueCount) : lengths.length,
+      processesCounted:
+        processes.next === undefined ? counters.processes : processes.members.length,
+    };
+  }
+
+  /** Every queue's length, longest first. */
+  async queues(): Promise<Record<string, number>> {
+    const { lengths } = await this.#sizes(await scanSet(this.ctx, this.ctx.keys.queues), []);
+    return lengthsRecord(lengths);
+  }
+
+  /**
+   * One window of queues (SSCAN from `cursor`) with their lengths, longest first, as pairs (an
+   * object would put names like "10" first and has a `__proto__` of its own).
+   */
+  async queueLengths(
+    options: { cursor?: string; count?: number } = {},
+  ): Promise<{ lengths: [string, number][]; next: string | undefined }> {
+    const window = await scanSetWindow(this.ctx, this.ctx.keys.queues, {
+      cursor: options.cursor,
+      count: options.count ?? SUMMARY_LIMIT,
+      maxCalls: 1,
+    });
+    const { lengths } = await this.#sizes(window.members, []);
+    return { lengths, next: window.next };
+  }
+
+  /** The O(1) counters, in one pipeline. */
+  async #counters(nowMs: number) {
     const { keys } = this.ctx;
     const [processed, failed, scheduled, retries, dead, processes, oldest] =
       await this.ctx.redis.pipeline([
@@ -60,47 +146,33 @@ export class Stats {
         ["scard", keys.processes],
         ["lindex", keys.queue("default"), -1],
       ]);
-    const [queueNames, processIds] = await Promise.all([
-      scanSet(this.ctx, keys.queues),
-      scanSet(this.ctx, keys.processes),
-    ]);
-    const slow = await this.ctx.redis.pipeline([
-      ...queueNames.map((q) => ["llen", keys.queue(q)] as const),
-      ...processIds.map((id) => ["hget", keys.process(id), "busy"] as const),
-    ]);
-    const queues: Record<string, number> = {};
-    const lengths = queueNames
-      .map((q, i) => [q, replyNumber(slow[i])] as const)
-      .sort((a, b) => b[1] - a[1]);
-    for (const [q, n] of lengths) queues[q] = n;
-    const oldestJob = replyString(oldest);
     return {
       processed: replyNumber(processed),
       failed: replyNumber(failed),
-      enqueued: lengths.reduce((n, [, len]) => n + len, 0),
       scheduled: replyNumber(scheduled),
       retries: replyNumber(retries),
       dead: replyNumber(dead),
       processes: replyNumber(processes),
-      busy: slow.slice(queueNames.length).reduce<number>((n, r) => n + replyNumber(r), 0),
-      default_queue_latency: oldestJob === null ? 0 : new JobRecord(oldestJob).latency(nowMs),
-      queues,
+      default_queue_latency: latencyOf(replyString(oldest), nowMs),
     };
   }
 
-  /** Every queue's length, longest first. */
-  async queues(): Promise<Record<string, number>> {
-    const names = await scanSet(this.ctx, this.ctx.keys.queues);
-    const lengths = await this.ctx.redis.pipeline(
-      names.map((q) => ["llen", this.ctx.keys.queue(q)] as const),
-    );
-    const out: Record<string, number> = {};
-    for (const [q, n] of names
-      .map((q, i) => [q, replyNumber(lengths[i])] as const)
-      .sort((a, b) => b[1] - a[1])) {
-      out[q] = n;
-    }
-    return out;
+  /** These queues' lengths (longest first) and these processes' busy sum, in one pipeline. */
+  async #sizes(
+    queueNames: readonly string[],
+    processIds: readonly string[],
+  ): Promise<{ lengths: [string, number][]; busy: number }> {
+    if (queueNames.length === 0 && processIds.length === 0) return { lengths: [], busy: 0 };
+    const { keys } = this.ctx;
+    const replies = await this.ctx.redis.pipeline([
+      ...queueNames.map((q) => ["llen", keys.queue(q)] as const),
+      ...processIds.map((id) => ["hget", keys.process(id), "busy"] as const),
+    ]);
+    const lengths = queueNames
+      .map((q, i): [string, number] => [q, replyNumber(replies[i])])
+      .sort((a, b) => b[1] - a[1]);
+    const busy = replies.slice(queueNames.length).reduce<number>((n, r) => n + replyNumber(r), 0);
+    return { lengths, busy };
   }
 
   /**
@@ -134,4 +206,15 @@ export class Stats {
     const args = which.flatMap((w) => [this.ctx.keys.stat(w), "0"]);
     if (args.length > 0) await this.ctx.redis.call(["mset", ...args]);
   }
+}
+
+function sumLengths(lengths: readonly [string, number][]): number {
+  return lengths.reduce((n, [, len]) => n + len, 0);
+}
+
+/** Name -> length with no prototype, so a queue named `__proto__` is a key like any other. */
+function lengthsRecord(lengths: readonly [string, number][]): Record<string, number> {
+  const out: Record<string, number> = Object.create(null);
+  for (const [q, n] of lengths) out[q] = n;
+  return out;
 }

@@ -37,7 +37,11 @@ export class WorkSet {
 
   /** Every running job, oldest start first. One pipeline for all processes. */
   async list(): Promise<Work[]> {
-    const ids = await scanSet(this.ctx, this.ctx.keys.processes);
+    return this.listFor(await scanSet(this.ctx, this.ctx.keys.processes));
+  }
+
+  /** The jobs running on these processes (a page of them), oldest start first. */
+  async listFor(ids: readonly string[]): Promise<Work[]> {
     if (ids.length === 0) return [];
     const replies = await this.ctx.redis.pipeline(
       ids.flatMap((id) => [

@@ -126,8 +126,10 @@ export function dashboard(options: DashboardOptions): Dashboard {
   });
 
   app.get("/assets/:name", (c) => {
-    const asset = ASSETS[c.req.param("name") as keyof typeof ASSETS];
-    if (!asset) return c.text("Not found\n", 404);
+    const name = c.req.param("name");
+    // Own keys only: `/assets/constructor` must not find Object's.
+    if (!Object.hasOwn(ASSETS, name)) return c.text("Not found\n", 404);
+    const asset = ASSETS[name as keyof typeof ASSETS];
     // Versioned URLs (?v=<hash>): safe to cache; private because the dashboard is authenticated.
     return c.body(asset.body, 200, {
       "Content-Type": asset.type,

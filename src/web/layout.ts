@@ -3,7 +3,7 @@
  * tabs, the summary bar of counters and the footer. `PageContext` carries what every page needs:
  * the base path for links and the CSRF token for forms.
  */
-import type { StatsSnapshot } from "../api/stats";
+import type { StatsSummary } from "../api/stats";
 import { ASSETS } from "./assets.gen";
 import { CSRF_FIELD } from "./csrf";
 import { formatNumber, utcTime } from "./format";
@@ -13,7 +13,7 @@ export interface PageContext {
   /** The dashboard's mount path, no trailing slash ("" at the root). */
   base: string;
   csrfToken: string;
-  stats: StatsSnapshot;
+  stats: StatsSummary;
   nowMs: number;
 }
 
@@ -52,6 +52,11 @@ export function layout(
   const s = ctx.stats;
   const box = (key: string, label: string, value: number, href: string) =>
     html`<a class="stat" href="${ctx.base}${href}"><span class="count" data-stat="${key}">${formatNumber(value)}</span><span class="label">${label}</span></a>`;
+  // With very many queues or processes the sums cover the first 1,000 (a lower bound); say so.
+  const of = (label: string, counted: number, total: number, what: string) =>
+    counted < total
+      ? `${label} in ${formatNumber(counted)} of ${formatNumber(total)} ${what}`
+      : label;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -75,8 +80,8 @@ export function layout(
 <section class="summary">
   ${box("processed", "Processed", s.processed, "/")}
   ${box("failed", "Failed", s.failed, "/")}
-  ${box("busy", "Busy", s.busy, "/busy")}
-  ${box("enqueued", "Enqueued", s.enqueued, "/queues")}
+  ${box("busy", of("Busy", s.processesCounted, s.processes, "processes"), s.busy, "/busy")}
+  ${box("enqueued", of("Enqueued", s.queuesCounted, s.queueCount, "queues"), s.enqueued, "/queues")}
   ${box("retries", "Retries", s.retries, "/retries")}
   ${box("scheduled", "Scheduled", s.scheduled, "/scheduled")}
   ${box("dead", "Dead", s.dead, "/morgue")}
@@ -105,4 +110,29 @@ export function pager(url: string, page: number, count: number, total: number): 
   }
   if (page < pages) parts.push(link(page + 1, "›"), link(pages, "»"));
   return html`<nav class="pager" aria-label="Pages">${parts}</nav>`;
+}
+
+/**
+ * Links for a list walked by SCAN cursor (no page can be jumped to): the first window, the next
+ * one, and where this one is among about `total / count` windows when `total` is known. `url`
+ * may carry a query.
+ */
+export function cursorPager(
+  url: string,
+  window: { page: number; next: string | undefined; count: number; total?: number },
+): SafeHtml {
+  const { page, next, count, total } = window;
+  if (page === 1 && next === undefined) return html``;
+  const sep = url.includes("?") ? "&" : "?";
+  const of =
+    total === undefined
+      ? ""
+      : ` of about ${formatNumber(Math.max(page, Math.ceil(total / count)))}`;
+  return html`<nav class="pager" aria-label="Pages">${
+    page > 1 ? html`<a class="page" href="${url}">«</a>` : ""
+  }<span class="page current">Page ${formatNumber(page)}${of}</span>${
+    next === undefined
+      ? ""
+      : html`<a class="page next" rel="next" href="${url}${sep}cursor=${next}&amp;page=${page + 1}">›</a>`
+  }</nav>`;
 }

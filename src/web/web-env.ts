@@ -24,7 +24,7 @@ export async function pageContext(c: WebContext): Promise<PageContext> {
   return {
     base: c.get("base"),
     csrfToken: c.get("csrfToken"),
-    stats: await new Stats(c.get("api")).fetch(nowMs),
+    stats: await new Stats(c.get("api")).summary(nowMs),
     nowMs,
   };
 }
@@ -45,6 +45,11 @@ export async function renderPage(
 export function intParam(value: string | undefined, fallback: number, max = 1_000_000): number {
   const n = Number(value);
   return Number.isInteger(n) && n >= 1 && n <= max ? n : fallback;
+}
+
+/** A SCAN cursor query parameter (digits), else "0": the first window. */
+export function cursorParam(value: string | undefined): string {
+  return value !== undefined && /^\d{1,20}$/.test(value) ? value : "0";
 }
 
 /** A 303 to a path inside the dashboard (never to a user-supplied URL: no open redirect). */

@@ -20,7 +20,8 @@ export interface QueueConfig {
 export function parseQueues(specs: readonly QueueSpec[] | undefined): QueueConfig {
   const list = specs && specs.length > 0 ? specs : ["default"];
   const names: string[] = [];
-  const weights: Record<string, number> = {};
+  // No prototype: `"toString" in {}` is true, which would drop a queue of that name.
+  const weights: Record<string, number> = Object.create(null);
   for (const spec of list) {
     const [name, weight] = typeof spec === "string" ? [spec, 0] : [spec[0], spec[1]];
     if (typeof name !== "string" || name === "") {

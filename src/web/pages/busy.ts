@@ -1,22 +1,29 @@
 /**
- * Busy (`GET /busy`): every live process (Ruby or TypeScript) with Quiet and Stop buttons, and
- * every job running now. `POST /busy` sends quiet/stop to one process (`identity`) or to all.
+ * Busy (`GET /busy`): the live processes (Ruby or TypeScript) with Quiet and Stop buttons, and the
+ * jobs running on them, 50 processes a page walked by SSCAN cursor so a page's cost does not grow
+ * with the fleet. `POST /busy` sends quiet/stop to one process (`identity`) or to all.
  */
 import type { Hono } from "hono";
 import { ProcessSet } from "../../api/process-set";
 import { WorkSet } from "../../api/work-set";
 import { argsText, formatNumber, relativeTime, truncate } from "../format";
 import { html } from "../html";
-import { postForm } from "../layout";
-import { back, renderPage, type WebEnv } from "../web-env";
+import { cursorPager, postForm } from "../layout";
+import { back, cursorParam, intParam, renderPage, type WebEnv } from "../web-env";
+
+const PROCESSES_PER_PAGE = 50;
 
 export function busyRoutes(app: Hono<WebEnv>): void {
   app.get("/busy", async (c) => {
     const api = c.get("api");
-    const [processes, work] = await Promise.all([
-      new ProcessSet(api).list(),
-      new WorkSet(api).list(),
-    ]);
+    const page = intParam(c.req.query("page"), 1);
+    const scan = await new ProcessSet(api).scan({
+      cursor: cursorParam(c.req.query("cursor")),
+      count: PROCESSES_PER_PAGE,
+    });
+    const processes = scan.processes;
+    const work = await new WorkSet(api).listFor(processes.map((p) => p.identity));
+    const paged = page > 1 || scan.next !== undefined;
     return renderPage(c, "/busy", "Busy", (ctx) => {
       const b = ctx.base;
       const control = (identity: string | undefined, embedded: boolean) =>
@@ -32,9 +39,9 @@ export function busyRoutes(app: Hono<WebEnv>): void {
       const totalBusy = processes.reduce((n, p) => n + p.data.busy, 0);
       return html`
 <section class="panel">
-  <div class="panel-head"><h2>Processes <span class="badge">${processes.length}</span></h2>
+  <div class="panel-head"><h2>Processes <span class="badge">${formatNumber(paged ? scan.total : processes.length)}</span></h2>
     <div>${processes.length > 0 ? control(undefined, false) : ""}</div></div>
-  <p class="muted">${formatNumber(totalBusy)} busy of ${formatNumber(totalConcurrency)} threads · ${formatNumber(processes.reduce((n, p) => n + p.data.rss, 0) / 1024)} MB RSS</p>
+  <p class="muted">${paged ? "On this page: " : ""}${formatNumber(totalBusy)} busy of ${formatNumber(totalConcurrency)} threads · ${formatNumber(processes.reduce((n, p) => n + p.data.rss, 0) / 1024)} MB RSS</p>
   <table class="table">
     <thead><tr><th>Name</th><th>Started</th><th>RSS</th><th>Threads</th><th>Busy</th><th>Last beat</th><th></th></tr></thead>
     <tbody>${
@@ -55,9 +62,10 @@ export function busyRoutes(app: Hono<WebEnv>): void {
           })
     }</tbody>
   </table>
+  ${cursorPager(`${b}/busy`, { page, next: scan.next, count: PROCESSES_PER_PAGE, total: scan.total })}
 </section>
 <section class="panel">
-  <h2>Jobs running now <span class="badge">${work.length}</span></h2>
+  <h2>Jobs running ${paged ? "on these processes" : "now"} <span class="badge">${work.length}</span></h2>
   <table class="table">
     <thead><tr><th>Process</th><th>TID</th><th>JID</th><th>Queue</th><th>Job</th><th>Arguments</th><th>Started</th></tr></thead>
     <tbody>${

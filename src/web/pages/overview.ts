@@ -1,5 +1,6 @@
 /**
- * The overview (`GET /`) and the JSON the live graph polls (`GET /stats`, Sidekiq's shape).
+ * The overview (`GET /`), the JSON the live graph polls (`GET /stats`, Sidekiq's shape, with the
+ * bounded sums of `Stats#summary`) and the queue lengths (`GET /stats/queues`, a window at a time).
  * The real-time graph is drawn in the browser by app.js from `/stats`; the history graph is an
  * SVG rendered here, so it needs no script at all.
  */
@@ -9,7 +10,7 @@ import { Stats, type StatsHistory } from "../../api/stats";
 import { utcTime } from "../format";
 import { html, type SafeHtml } from "../html";
 import { lineChart } from "../line-chart";
-import { intParam, renderPage, type WebEnv } from "../web-env";
+import { cursorParam, intParam, renderPage, type WebEnv } from "../web-env";
 
 const HISTORY_DAYS = [7, 30, 90, 180] as const;
 
@@ -47,7 +48,7 @@ ${redisPanel(redisInfo)}`;
   });
 
   app.get("/stats", async (c) => {
-    const s = await new Stats(c.get("api")).fetch();
+    const s = await new Stats(c.get("api")).summary();
     return c.json({
       sidekiq: {
         processed: s.processed,
@@ -64,7 +65,16 @@ ${redisPanel(redisInfo)}`;
     });
   });
 
-  app.get("/stats/queues", async (c) => c.json(await new Stats(c.get("api")).queues()));
+  // Name -> length, longest first, for up to 1,000 queues; more come through `Link: rel="next"`.
+  // Written out from pairs: an object would drop `__proto__` and move names like "10" first.
+  app.get("/stats/queues", async (c) => {
+    const { lengths, next } = await new Stats(c.get("api")).queueLengths({
+      cursor: cursorParam(c.req.query("cursor")),
+    });
+    const body = `{${lengths.map(([q, n]) => `${JSON.stringify(q)}:${n}`).join(",")}}`;
+    if (next) c.header("Link", `<${c.get("base")}/stats/queues?cursor=${next}>; rel="next"`);
+    return c.body(body, 200, { "Content-Type": "application/json" });
+  });
 }
 
 /** Processed and failed per day over the history, oldest on the left. */

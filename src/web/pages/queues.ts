@@ -1,41 +1,55 @@
 /**
- * Queues: the list (`GET /queues`) with sizes and latencies and a clear button; one queue
- * (`GET /queues/:name`) page by page with a delete button per job; `POST /queues/:name` clears
- * it; `POST /queues/:name/delete` deletes one job, found by jid near the position the page showed
- * and removed by its exact stored string.
+ * Queues: the list (`GET /queues`) with sizes and latencies and a clear button, 100 queues a page
+ * walked by SSCAN cursor (sorted within a page; a name filter when there are many), so a page
+ * costs the same with 200,000 queues; one queue (`GET /queues/:name`) page by page with a delete
+ * button per job; `POST /queues/:name` clears it; `POST /queues/:name/delete` deletes one job,
+ * found by jid near the position the page showed and removed by its exact stored string.
  */
 import type { Hono } from "hono";
 import { Queue } from "../../api/queue";
 import { argsText, duration, formatNumber, relativeTime, truncate } from "../format";
 import { html } from "../html";
-import { pager, postForm } from "../layout";
-import { back, intParam, renderPage, type WebEnv } from "../web-env";
+import { cursorPager, pager, postForm } from "../layout";
+import { back, cursorParam, intParam, renderPage, type WebEnv } from "../web-env";
 
 const PER_PAGE = 25;
+const QUEUES_PER_PAGE = 100;
+const MAX_FILTER = 100;
 
 export function queueRoutes(app: Hono<WebEnv>): void {
   app.get("/queues", async (c) => {
-    const queues = await Queue.all(c.get("api"));
-    const rows = await Promise.all(
-      queues.map(async (q) => ({ q, size: await q.size(), latency: await q.latency() })),
-    );
+    const filter = (c.req.query("filter") ?? "").slice(0, MAX_FILTER);
+    const page = intParam(c.req.query("page"), 1);
+    const scan = await Queue.scan(c.get("api"), {
+      cursor: cursorParam(c.req.query("cursor")),
+      count: QUEUES_PER_PAGE,
+      filter: filter || undefined,
+    });
     return renderPage(c, "/queues", "Queues", (ctx) => {
       const b = ctx.base;
-      return html`<section class="panel"><h2>Queues</h2>
+      const self = `${b}/queues${filter ? `?filter=${encodeURIComponent(filter)}` : ""}`;
+      return html`<section class="panel"><h2>Queues <span class="badge">${formatNumber(scan.total)}</span></h2>
+${
+  scan.total > QUEUES_PER_PAGE || filter
+    ? html`<form class="search-page" method="get" action="${b}/queues" role="search"><input type="search" name="filter" value="${filter}" placeholder="Filter by name" aria-label="Queue name contains" maxlength="${MAX_FILTER}"></form>`
+    : ""
+}
 <table class="table">
   <thead><tr><th>Queue</th><th>Size</th><th>Latency</th><th></th></tr></thead>
   <tbody>${
-    rows.length === 0
-      ? html`<tr><td colspan="4" class="empty">No queues yet.</td></tr>`
-      : rows.map(
-          ({ q, size, latency }) => html`<tr class="queue">
+    scan.queues.length === 0
+      ? html`<tr><td colspan="4" class="empty">${filter ? (scan.next ? "None here; see the next page." : "No queue matches.") : "No queues yet."}</td></tr>`
+      : scan.queues.map(
+          ({ queue: q, size, latency }) => html`<tr class="queue">
     <td><a href="${b}/queues/${encodeURIComponent(q.name)}">${q.name}</a></td>
     <td>${formatNumber(size)}</td><td>${duration(latency)}</td>
     <td class="actions">${postForm(ctx, `${b}/queues/${encodeURIComponent(q.name)}`, html`<button class="btn danger" name="action" value="clear">Delete</button>`, { confirm: `Delete queue ${q.name} and all its jobs?` })}</td>
   </tr>`,
         )
   }</tbody>
-</table></section>`;
+</table>
+${cursorPager(self, { page, next: scan.next, count: QUEUES_PER_PAGE, total: filter ? undefined : scan.total })}
+</section>`;
     });
   });
 
