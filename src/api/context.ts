@@ -106,7 +106,7 @@ export async function scanSetWindow(
   key: string,
   { cursor = "0", count, match, maxCalls = 10 }: SetWindowOptions,
 ): Promise<SetWindow> {
-  if (!/^\d{1,20}$/.test(cursor)) throw new RangeError(`not a scan cursor: ${cursor}`);
+  if (!isScanCursor(cursor)) throw new RangeError(`not a scan cursor: ${cursor}`);
   const members = new Set<string>();
   let next = cursor;
   for (let calls = 0; calls < maxCalls; calls++) {
@@ -119,6 +119,11 @@ export async function scanSetWindow(
     if (next === "0" || members.size >= count) break;
   }
   return { members: [...members].sort(), next: next === "0" ? undefined : next };
+}
+
+/** A SCAN cursor as Redis prints it: an unsigned 64-bit integer in decimal. */
+export function isScanCursor(text: string): boolean {
+  return /^\d{1,20}$/.test(text);
 }
 
 /** Glob-escapes user text for SCAN's MATCH (`*`, `?`, `[`, `]` and `\` are special). */

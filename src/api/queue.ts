@@ -116,13 +116,11 @@ export class Queue {
     return {
       total: replyNumber(total),
       next: window.next,
-      queues: window.members.map((name, i) => {
-        return {
-          queue: new Queue(name, ctx),
-          size: replyNumber(replies[2 * i]),
-          latency: latencyOf(replyString(replies[2 * i + 1]), now),
-        };
-      }),
+      queues: window.members.map((name, i) => ({
+        queue: new Queue(name, ctx),
+        size: replyNumber(replies[2 * i]),
+        latency: latencyOf(replyString(replies[2 * i + 1]), now),
+      })),
     };
   }
 

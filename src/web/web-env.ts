@@ -4,7 +4,7 @@
  * content in the layout.
  */
 import type { Context } from "hono";
-import type { ApiContext } from "../api/context";
+import { type ApiContext, isScanCursor } from "../api/context";
 import { Stats } from "../api/stats";
 import type { SafeHtml } from "./html";
 import { layout, type PageContext } from "./layout";
@@ -49,7 +49,7 @@ export function intParam(value: string | undefined, fallback: number, max = 1_00
 
 /** A SCAN cursor query parameter (digits), else "0": the first window. */
 export function cursorParam(value: string | undefined): string {
-  return value !== undefined && /^\d{1,20}$/.test(value) ? value : "0";
+  return value !== undefined && isScanCursor(value) ? value : "0";
 }
 
 /** A 303 to a path inside the dashboard (never to a user-supplied URL: no open redirect). */
