@@ -2,8 +2,16 @@
  * Worker options, their defaults and their checks. Every interval is configurable so tests need
  * not wait for Sidekiq's real timings (heartbeat 5/10 s, orphan check 60 s, poll ~5 s).
  */
+import * as v from "valibot";
 import type { TimestampUnit } from "../core/clock";
-import { ConfigError } from "../core/errors";
+import {
+  checkConfig,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+} from "../core/config-check";
 import type { DeathHandler } from "./job-retry";
 import type { Logger } from "./logger";
 import type { Platform } from "./platform";
@@ -56,31 +64,20 @@ export interface WorkerOptions {
   scheduler?: boolean;
 }
 
+const OPTION_RULES = v.looseObject({
+  concurrency: v.optional(positiveInteger),
+  timeoutSeconds: v.optional(positiveNumber),
+  pollIntervalAverage: v.optional(positiveNumber),
+  averageScheduledPollInterval: v.optional(positiveNumber),
+  heartbeatInterval: v.optional(positiveNumber),
+  orphanCheckInterval: v.optional(positiveNumber),
+  shutdownTimeout: v.optional(nonNegativeNumber),
+  maxRetries: v.optional(nonNegativeInteger),
+  sidekiqVersion: v.optional(oneOf([6, 7])),
+  timestamps: v.optional(oneOf(["seconds", "milliseconds"])),
+});
+
+/** Throws a ConfigError naming the option: `Worker: concurrency: expected a positive integer, got -3`. */
 export function checkOptions(o: WorkerOptions): void {
-  const positive = (name: string, v: number | undefined, integer = false) => {
-    if (v === undefined) return;
-    if (typeof v !== "number" || !(v > 0) || (integer && !Number.isInteger(v))) {
-      throw new ConfigError(
-        `Worker: ${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`,
-      );
-    }
-  };
-  positive("concurrency", o.concurrency, true);
-  positive("timeoutSeconds", o.timeoutSeconds);
-  positive("pollIntervalAverage", o.pollIntervalAverage);
-  positive("averageScheduledPollInterval", o.averageScheduledPollInterval);
-  positive("heartbeatInterval", o.heartbeatInterval);
-  positive("orphanCheckInterval", o.orphanCheckInterval);
-  if (o.shutdownTimeout !== undefined && !(o.shutdownTimeout >= 0)) {
-    throw new ConfigError(`Worker: shutdownTimeout must be >= 0 seconds, got ${o.shutdownTimeout}`);
-  }
-  if (o.maxRetries !== undefined && !(Number.isInteger(o.maxRetries) && o.maxRetries >= 0)) {
-    throw new ConfigError(`Worker: maxRetries must be a non-negative integer, got ${o.maxRetries}`);
-  }
-  if (o.sidekiqVersion !== undefined && o.sidekiqVersion !== 6 && o.sidekiqVersion !== 7) {
-    throw new ConfigError(`Worker: sidekiqVersion must be 6 or 7, got ${o.sidekiqVersion}`);
-  }
-  if (o.timestamps !== undefined && o.timestamps !== "seconds" && o.timestamps !== "milliseconds") {
-    throw new ConfigError(`Worker: timestamps must be "seconds" or "milliseconds"`);
-  }
+  checkConfig(OPTION_RULES, o, "Worker");
 }
