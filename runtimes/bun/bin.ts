@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { main } from "../../src/cli/main";
 import type { CliRedis } from "../../src/cli/runtime";
 import { openRedis } from "../node/redis";
@@ -14,6 +15,7 @@ main(process.argv.slice(2), {
   platform: bunPlatform,
   env: process.env,
   cwd,
+  parseArgs,
   stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
   openRedis: (options) => openRedis(options) as unknown as CliRedis,

@@ -1,5 +1,6 @@
 // `edgekiq` under Deno (`deno run -A npm:edgekiq …`): Deno loads .ts jobs files natively; ioredis
-// runs through Deno's Node compatibility.
+// and `node:util` `parseArgs` run through Deno's Node compatibility.
+import { parseArgs } from "node:util";
 import { main } from "../../src/cli/main";
 import type { CliRedis } from "../../src/cli/runtime";
 import { openRedis } from "../node/redis";
@@ -17,6 +18,7 @@ main(Deno.args, {
   platform: denoPlatform,
   env: Deno.env.toObject(),
   cwd,
+  parseArgs,
   stdout: (text) => void Deno.stdout.writeSync(line(text)),
   stderr: (text) => void Deno.stderr.writeSync(line(text)),
   openRedis: (options) => openRedis(options) as unknown as CliRedis,

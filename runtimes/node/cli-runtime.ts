@@ -1,6 +1,7 @@
 // The CLI's runtime on Node: stdout/stderr, env, ioredis, tsx for .ts jobs files, node:http.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import type { CliRedis, CliRuntime } from "../../src/cli/runtime";
 import { loadModule } from "./load-module";
 import { nodePlatform } from "./platform";
@@ -13,6 +14,7 @@ export function nodeCliRuntime(name = "node"): CliRuntime {
     platform: nodePlatform,
     env: process.env,
     cwd: process.cwd(),
+    parseArgs,
     stdout: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     stderr: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
     openRedis: (options) => openRedis(options) as unknown as CliRedis,

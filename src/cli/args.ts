@@ -1,82 +1,124 @@
 /**
- * A small argv parser for the CLI: declared flags only, so an unknown flag is an error a person
- * can act on (`unknown option --concurency; see edgekiq worker --help`). Supports `--flag value`,
- * `--flag=value`, `-f value`, repeatable flags and booleans.
+ * The CLI's flags: declared once per command (name, short letter, help text, and how the value is
+ * read), parsed by the runtime's `node:util` `parseArgs` (Node, Bun and Deno all provide it; it
+ * is injected, so src/ imports no Node module), then checked here so that every mistake is one
+ * line a person can act on:
+ *
+ *   unknown option --concurency; see `edgekiq worker --help`
+ *   option --concurrency needs a value (N)
+ *   -c (concurrency): expected a whole number of at least 1, got "0"
+ *
+ * `parseArgs` runs in its lenient mode with tokens: its strict mode refuses `-t -5` as an
+ * "ambiguous" option instead of letting the value's own check say what a timeout must be, and
+ * words its errors for Node rather than for this CLI.
  */
+import * as v from "valibot";
+import { checkConfig, expected } from "../core/config-check";
 import { ConfigError } from "../core/errors";
+import type { ParseArgs } from "./runtime";
 
 export interface FlagSpec {
-  /** Long name without dashes, e.g. "concurrency". */
-  name: string;
+  type: "string" | "boolean";
   short?: string;
-  kind: "string" | "boolean" | "list";
+  /** Repeatable: every value is kept, in order. */
+  multiple?: boolean;
   description: string;
+  /** The value's name in `--help` and in "needs a value (N)". */
   placeholder?: string;
+  /** Reads and checks the value's text (default: the text as given). */
+  schema?: v.GenericSchema<string, unknown>;
 }
 
-export type ParsedArgs = Record<string, string | boolean | string[] | undefined> & { _: string[] };
+export type Flags = Readonly<Record<string, FlagSpec>>;
 
-export function parseArgs(
+/** What a command gets back: each flag given, as its schema reads it. */
+export type FlagValues<F extends Flags> = {
+  [K in keyof F]?: F[K] extends { schema: v.GenericSchema<string, infer T> }
+    ? T
+    : F[K]["type"] extends "boolean"
+      ? true
+      : F[K] extends { multiple: true }
+        ? string[]
+        : string;
+};
+
+export interface ParsedFlags<F extends Flags> {
+  values: FlagValues<F>;
+  positionals: string[];
+}
+
+export function parseFlags<F extends Flags>(
+  parse: ParseArgs,
   argv: readonly string[],
-  specs: readonly FlagSpec[],
+  flags: F,
   command: string,
-): ParsedArgs {
-  const out: ParsedArgs = { _: [] };
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") {
-      out._.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("-") || arg === "-") {
-      out._.push(arg);
-      continue;
-    }
-    const [flag, inline] = arg.startsWith("--")
-      ? splitOnce(arg.slice(2))
-      : [arg.slice(1), undefined];
-    const spec = arg.startsWith("--") ? byName.get(flag) : byShort.get(flag);
-    if (!spec) throw new ConfigError(`unknown option ${arg}; see \`edgekiq ${command} --help\``);
-    if (spec.kind === "boolean") {
-      if (inline !== undefined) throw new ConfigError(`option --${spec.name} takes no value`);
-      out[spec.name] = true;
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (
-      value === undefined ||
-      (inline === undefined && value.startsWith("-") && value.length > 1)
-    ) {
-      throw new ConfigError(`option --${spec.name} needs a value (${spec.placeholder ?? "value"})`);
-    }
-    if (spec.kind === "list")
-      out[spec.name] = [...((out[spec.name] as string[] | undefined) ?? []), value];
-    else out[spec.name] = value;
+): ParsedFlags<F> {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
+  for (const [name, f] of Object.entries(flags)) {
+    // Only the keys parseArgs knows: it refuses `short: undefined`.
+    options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}) };
+    if (f.multiple) options[name].multiple = true;
   }
-  return out;
+  const { values, positionals, tokens } = parse({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const spec = Object.hasOwn(flags, token.name) ? flags[token.name] : undefined;
+    if (!spec)
+      throw new ConfigError(`unknown option ${token.rawName}; see \`edgekiq ${command} --help\``);
+    if (spec.type === "boolean") {
+      if (token.value !== undefined) throw new ConfigError(`option --${token.name} takes no value`);
+    } else if (token.value === undefined || (!token.inlineValue && isFlagLike(token.value))) {
+      throw new ConfigError(
+        `option --${token.name} needs a value (${spec.placeholder ?? "value"})`,
+      );
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const spec = flags[name]!;
+    out[name] = spec.schema ? checkConfig(spec.schema, value, flagLabel(name, spec)) : value;
+  }
+  // The tokens were checked against the specs above: strings carry text, booleans are true,
+  // repeatable flags are arrays, and schemas produced the rest.
+  return { values: out as FlagValues<F>, positionals };
 }
 
-function splitOnce(text: string): [string, string | undefined] {
-  const i = text.indexOf("=");
-  return i < 0 ? [text, undefined] : [text.slice(0, i), text.slice(i + 1)];
+/**
+ * A value that is itself a flag (`-c -q default`, `-r --help`) means the value was left out; a
+ * negative number (`-t -5`) is a value, to be refused by its own check with a useful message.
+ */
+function isFlagLike(value: string): boolean {
+  return value.length > 1 && value.startsWith("-") && !/^-\d/.test(value);
+}
+
+/** `-c (concurrency)` or `--max-body-bytes`: how a message names a flag. */
+function flagLabel(name: string, spec: FlagSpec): string {
+  return spec.short ? `-${spec.short} (${name})` : `--${name}`;
 }
 
 /** Renders `--help` for a command. */
-export function helpText(usage: string, summary: string, specs: readonly FlagSpec[]): string {
-  const rows = specs.map((s) => {
-    const names = `${s.short ? `-${s.short}, ` : "    "}--${s.name}${s.kind === "boolean" ? "" : ` ${s.placeholder ?? "VALUE"}`}`;
+export function helpText(usage: string, summary: string, flags: Flags): string {
+  const rows = Object.entries(flags).map(([name, s]) => {
+    const names = `${s.short ? `-${s.short}, ` : "    "}--${name}${s.type === "boolean" ? "" : ` ${s.placeholder ?? "VALUE"}`}`;
     return `  ${names.padEnd(32)} ${s.description}`;
   });
   return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join("\n")}\n`;
 }
 
-export function parseInteger(value: string, what: string, min = 0): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) {
-    throw new ConfigError(
-      `${what} must be a whole number${min > 0 ? ` of at least ${min}` : ""}, got "${value}"`,
-    );
-  }
-  return Number(value);
+/** A whole number written in decimal digits, within `[min, max]`: `-c 10`, `--port 0`. */
+export function wholeNumber(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return v.pipe(
+    v.string(),
+    v.check((s) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max, expected(what)),
+    v.transform(Number),
+  );
 }

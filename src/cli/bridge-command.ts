@@ -6,7 +6,7 @@
 import { bridge } from "../bridge/bridge";
 import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
-import { type FlagSpec, helpText, parseInteger } from "./args";
+import { type FlagSpec, helpText, wholeNumber } from "./args";
 import {
   ALLOWED_HOST_FLAG,
   allowedHosts,
@@ -24,31 +24,30 @@ import { serveUntilStopped } from "./serve-until-stopped";
 
 const DEFAULT_PORT = 8079;
 
-const FLAGS: FlagSpec[] = [
-  {
-    name: "tokens",
-    kind: "string",
+const FLAGS = {
+  tokens: {
+    type: "string",
     placeholder: "FILE",
     description: "JSON token file (see docs/bridge.md)",
   },
-  HOST_FLAG,
-  portFlag(DEFAULT_PORT),
-  REDIS_FLAG,
-  {
-    name: "max-body-bytes",
-    kind: "string",
+  host: HOST_FLAG,
+  port: portFlag(DEFAULT_PORT),
+  redis: REDIS_FLAG,
+  "max-body-bytes": {
+    type: "string",
     placeholder: "N",
     description: "largest request body (default 10 MiB)",
+    schema: wholeNumber("a whole number of at least 1", 1),
   },
-  {
-    name: "pool-size",
-    kind: "string",
+  "pool-size": {
+    type: "string",
     placeholder: "N",
     description: "Redis connections per token (default 2)",
+    schema: wholeNumber("a whole number of at least 1", 1),
   },
-  ALLOWED_HOST_FLAG,
-  HELP_FLAG,
-];
+  "allowed-host": ALLOWED_HOST_FLAG,
+  help: HELP_FLAG,
+} as const satisfies Record<string, FlagSpec>;
 
 export const BRIDGE_HELP = helpText(
   `edgekiq bridge [--tokens FILE] [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
@@ -57,12 +56,12 @@ export const BRIDGE_HELP = helpText(
 );
 
 export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseCommand(argv, FLAGS, "bridge", BRIDGE_HELP, rt);
+  const args = parseCommand(rt, argv, FLAGS, "bridge", BRIDGE_HELP);
   if (!args) return 0;
   let file: string | undefined;
-  if (args.tokens) {
+  if (args.tokens !== undefined) {
     try {
-      file = await rt.readTextFile(args.tokens as string);
+      file = await rt.readTextFile(args.tokens);
     } catch (err) {
       throw new ConfigError(`cannot read token file ${args.tokens}: ${(err as Error).message}`);
     }
@@ -75,22 +74,18 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
   }
   const { host, port } = listenAddress(args, DEFAULT_PORT);
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
-  const { redis, where } = openCommandRedis(rt, args, logger);
+  const connection = openCommandRedis(rt, { flag: args.redis }, logger);
   const app = bridge({
-    redis: redis as never,
+    redis: connection.redis as never,
     tokens,
-    maxBodyBytes: args["max-body-bytes"]
-      ? parseInteger(args["max-body-bytes"] as string, "--max-body-bytes", 1)
-      : undefined,
-    poolSize: args["pool-size"]
-      ? parseInteger(args["pool-size"] as string, "--pool-size", 1)
-      : undefined,
+    maxBodyBytes: args["max-body-bytes"],
+    poolSize: args["pool-size"],
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_BRIDGE_ALLOWED_HOSTS),
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`bridge on ${served.url}`, {
-    redis: where,
+    redis: connection.where,
     tokens: tokens.map((t) => t.name).join(","),
   });
-  return serveUntilStopped(rt, served, redis, logger, () => app.close());
+  return serveUntilStopped(rt, served, connection, logger, () => app.close());
 }

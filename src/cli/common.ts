@@ -1,75 +1,72 @@
 /**
  * What the CLI's subcommands share: the common flags, `--help` and stray-argument handling, and
- * opening a Redis whose outages are logged in one line.
+ * opening the Redis a command names (flag, config file, REDIS_URL or the local default), watched
+ * for outages and for settings Redis refuses.
  */
 import { ConfigError } from "../core/errors";
 import type { Logger } from "../worker/logger";
-import { type FlagSpec, type ParsedArgs, parseArgs, parseInteger } from "./args";
+import { type FlagSpec, type Flags, type FlagValues, parseFlags, wholeNumber } from "./args";
 import {
   DEFAULT_REDIS_URL,
   describeRedis,
   parseRedisUrl,
   type RedisConnectionOptions,
 } from "./redis-options";
-import { watchRedis } from "./redis-watch";
+import { type RedisWatch, watchRedis } from "./redis-watch";
 import type { CliRedis, CliRuntime } from "./runtime";
 
-export const REDIS_FLAG: FlagSpec = {
-  name: "redis",
-  kind: "string",
+export const REDIS_FLAG = {
+  type: "string",
   placeholder: "URL",
   description: "redis:// or rediss:// URL (default $REDIS_URL or redis://127.0.0.1:6379)",
-};
-export const NAMESPACE_FLAG: FlagSpec = {
-  name: "namespace",
-  kind: "string",
+} as const satisfies FlagSpec;
+export const NAMESPACE_FLAG = {
+  type: "string",
   placeholder: "NS",
   description: "Sidekiq 6 redis-namespace prefix",
-};
-export const HOST_FLAG: FlagSpec = {
-  name: "host",
-  kind: "string",
+} as const satisfies FlagSpec;
+export const HOST_FLAG = {
+  type: "string",
   placeholder: "HOST",
   description: "address to listen on (default 127.0.0.1)",
-};
-export const ALLOWED_HOST_FLAG: FlagSpec = {
-  name: "allowed-host",
-  kind: "list",
+} as const satisfies FlagSpec;
+export const ALLOWED_HOST_FLAG = {
+  type: "string",
+  multiple: true,
   placeholder: "NAME",
   description: "answer only requests for this host name (repeatable; against DNS rebinding)",
-};
-export const HELP_FLAG: FlagSpec = {
-  name: "help",
+} as const satisfies FlagSpec;
+export const HELP_FLAG = {
+  type: "boolean",
   short: "h",
-  kind: "boolean",
   description: "show this help",
-};
+} as const satisfies FlagSpec;
 
-export function portFlag(defaultPort: number): FlagSpec {
+export function portFlag(defaultPort: number) {
   return {
-    name: "port",
+    type: "string",
     short: "p",
-    kind: "string",
     placeholder: "PORT",
     description: `port (default ${defaultPort}; 0 picks a free one)`,
-  };
+    schema: wholeNumber("a whole number from 0 to 65535", 0, 65535),
+  } as const satisfies FlagSpec;
 }
 
 /** The `--host` and `--port` a serving command listens on (127.0.0.1 and its default port). */
 export function listenAddress(
-  args: ParsedArgs,
+  args: { host?: string; port?: number },
   defaultPort: number,
 ): { host: string; port: number } {
-  return {
-    host: (args.host as string | undefined) ?? "127.0.0.1",
-    port: args.port ? parseInteger(args.port as string, "--port") : defaultPort,
-  };
+  return { host: args.host ?? "127.0.0.1", port: args.port ?? defaultPort };
 }
 
 /** `--allowed-host` values, else the comma-separated `env` value, else undefined (the default). */
-export function allowedHosts(args: ParsedArgs, env: string | undefined): string[] | undefined {
+export function allowedHosts(
+  args: { "allowed-host"?: string[] },
+  env: string | undefined,
+): string[] | undefined {
   const list =
-    (args["allowed-host"] as string[] | undefined) ??
+    args["allowed-host"] ??
     (env ?? "")
       .split(",")
       .map((name) => name.trim())
@@ -78,38 +75,62 @@ export function allowedHosts(args: ParsedArgs, env: string | undefined): string[
 }
 
 /** Parses argv; prints the help and returns undefined for `--help`; refuses stray arguments. */
-export function parseCommand(
+export function parseCommand<F extends Flags>(
+  rt: CliRuntime,
   argv: readonly string[],
-  flags: readonly FlagSpec[],
+  flags: F,
   command: string,
   help: string,
-  rt: CliRuntime,
-): ParsedArgs | undefined {
-  const args = parseArgs(argv, flags, command);
-  if (args.help) {
+): FlagValues<F> | undefined {
+  const { values, positionals } = parseFlags(rt.parseArgs, argv, flags, command);
+  if (values.help) {
     rt.stdout(help);
     return undefined;
   }
-  if (args._.length > 0) {
-    throw new ConfigError(`unexpected argument "${args._[0]}"; see \`edgekiq ${command} --help\``);
+  if (positionals.length > 0) {
+    throw new ConfigError(
+      `unexpected argument "${positionals[0]}"; see \`edgekiq ${command} --help\``,
+    );
   }
-  return args;
+  return values;
 }
 
-/** Opens the Redis named by `--redis`, else REDIS_URL, else the local default; logs outages. */
+export interface CommandRedis {
+  redis: CliRedis;
+  /** `redis://127.0.0.1:6379/0`, for logs (never the password). */
+  where: string;
+  watch: RedisWatch;
+}
+
+/**
+ * Opens the Redis named by `--redis`, else the config file, else REDIS_URL, else the local
+ * default. With a logger, outages are logged; `watch.ready` says when Redis first answers.
+ */
 export function openCommandRedis(
   rt: CliRuntime,
-  args: ParsedArgs,
+  from: { flag?: string; file?: { path: string; redis?: RedisConnectionOptions } },
   logger?: Logger,
   extra: Partial<RedisConnectionOptions> = {},
-): { redis: CliRedis; where: string } {
-  const options = {
-    ...parseRedisUrl((args.redis as string | undefined) ?? (rt.env.REDIS_URL || DEFAULT_REDIS_URL)),
-    ...extra,
-  };
+): CommandRedis {
+  let options: RedisConnectionOptions;
+  let source: string;
+  if (from.flag !== undefined) {
+    options = parseRedisUrl(from.flag);
+    source = "the --redis URL";
+  } else if (from.file?.redis) {
+    options = from.file.redis;
+    source = `config file ${from.file.path}`;
+  } else {
+    options = parseRedisUrl(rt.env.REDIS_URL || DEFAULT_REDIS_URL);
+    source = "REDIS_URL";
+  }
+  options = { ...options, ...extra };
   const redis = rt.openRedis(options);
   const where = describeRedis(options);
-  if (logger) watchRedis(redis, where, logger);
-  else redis.on("error", () => undefined);
-  return { redis, where };
+  const watch = watchRedis(
+    redis,
+    { where, source, username: options.username, db: options.db },
+    logger,
+  );
+  return { redis, where, watch };
 }

@@ -3,6 +3,7 @@
  * (ConfigError: a bad flag, a missing file, a bad queue weight) into one line on stderr and a
  * non-zero exit code. Anything else is a bug and keeps its stack.
  */
+import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
 import type { CliRuntime } from "./runtime";
@@ -24,7 +25,8 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
   },
 };
 
-export const VERSION = "0.1.0";
+/** From package.json at build time (the bundler inlines this one field, not the whole file). */
+export const VERSION: string = version;
 
 export function mainHelp(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);

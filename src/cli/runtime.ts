@@ -10,6 +10,7 @@ import type { RedisConnectionOptions } from "./redis-options";
 /** An ioredis connection as the CLI uses it: commands, events for outage logs, and closing. */
 export type CliRedis = IoredisLike & {
   on(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
+  off(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
   disconnect(): void;
 };
 
@@ -24,12 +25,31 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** One argument as `parseArgs` saw it (its `tokens: true` output). */
+export type ArgToken =
+  | { kind: "option"; name: string; rawName: string; value?: string; inlineValue?: boolean }
+  | { kind: "positional"; value: string }
+  | { kind: "option-terminator" };
+
+/**
+ * `node:util` `parseArgs`, as the CLI calls it (lenient, with tokens). Node, Bun and Deno each
+ * provide it; declared here as a slice so src/ imports no Node module.
+ */
+export type ParseArgs = (config: {
+  args: string[];
+  options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+  strict: false;
+  allowPositionals: true;
+  tokens: true;
+}) => { values: Record<string, unknown>; positionals: string[]; tokens: ArgToken[] };
+
 export interface CliRuntime {
   /** "node", "bun" or "deno": shown in logs and --version only. */
   readonly name: string;
   readonly platform: Platform;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  readonly parseArgs: ParseArgs;
   stdout(text: string): void;
   stderr(text: string): void;
   openRedis(options: RedisConnectionOptions): CliRedis;

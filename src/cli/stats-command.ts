@@ -8,12 +8,12 @@ import { type FlagSpec, helpText } from "./args";
 import { HELP_FLAG, NAMESPACE_FLAG, openCommandRedis, parseCommand, REDIS_FLAG } from "./common";
 import type { CliRuntime } from "./runtime";
 
-const FLAGS: FlagSpec[] = [
-  REDIS_FLAG,
-  NAMESPACE_FLAG,
-  { name: "json", kind: "boolean", description: "print JSON" },
-  HELP_FLAG,
-];
+const FLAGS = {
+  redis: REDIS_FLAG,
+  namespace: NAMESPACE_FLAG,
+  json: { type: "boolean", description: "print JSON" },
+  help: HELP_FLAG,
+} as const satisfies Record<string, FlagSpec>;
 
 export const STATS_HELP = helpText(
   "edgekiq stats [--redis URL] [--json]",
@@ -22,15 +22,16 @@ export const STATS_HELP = helpText(
 );
 
 export async function statsCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseCommand(argv, FLAGS, "stats", STATS_HELP, rt);
+  const args = parseCommand(rt, argv, FLAGS, "stats", STATS_HELP);
   if (!args) return 0;
   // Fail fast: stats is a one-shot command, not a worker waiting for Redis to come back.
-  const { redis, where } = openCommandRedis(rt, args, undefined, { failFast: true });
+  const { redis, where, watch } = openCommandRedis(rt, { flag: args.redis }, undefined, {
+    failFast: true,
+  });
   try {
-    const snapshot = await new Stats({
-      redis,
-      namespace: args.namespace as string | undefined,
-    }).fetch();
+    // Reading before Redis has accepted our settings could read database 0 instead.
+    await watch.ready;
+    const snapshot = await new Stats({ redis, namespace: args.namespace }).fetch();
     if (args.json) {
       rt.stdout(JSON.stringify(snapshot));
       return 0;
@@ -52,7 +53,11 @@ export async function statsCommand(argv: readonly string[], rt: CliRuntime): Pro
     rt.stdout(lines.join("\n"));
     return 0;
   } catch (err) {
-    throw new ConfigError(`cannot read stats from Redis at ${where}: ${(err as Error).message}`);
+    if (err instanceof ConfigError) throw err;
+    throw (
+      watch.settingsError(err) ??
+      new ConfigError(`cannot read stats from Redis at ${where}: ${(err as Error).message}`)
+    );
   } finally {
     redis.disconnect();
   }

@@ -25,21 +25,20 @@ import { isLoopback, serveUntilStopped } from "./serve-until-stopped";
 
 const DEFAULT_PORT = 9292;
 
-const FLAGS: FlagSpec[] = [
-  HOST_FLAG,
-  portFlag(DEFAULT_PORT),
-  REDIS_FLAG,
-  NAMESPACE_FLAG,
-  {
-    name: "base-path",
-    kind: "string",
+const FLAGS = {
+  host: HOST_FLAG,
+  port: portFlag(DEFAULT_PORT),
+  redis: REDIS_FLAG,
+  namespace: NAMESPACE_FLAG,
+  "base-path": {
+    type: "string",
     placeholder: "PATH",
     description: "serve under a path, e.g. /sidekiq",
   },
-  { name: "open", kind: "boolean", description: "no authentication (allowed on loopback only)" },
-  ALLOWED_HOST_FLAG,
-  HELP_FLAG,
-];
+  open: { type: "boolean", description: "no authentication (allowed on loopback only)" },
+  "allowed-host": ALLOWED_HOST_FLAG,
+  help: HELP_FLAG,
+} as const satisfies Record<string, FlagSpec>;
 
 export const WEB_HELP = helpText(
   `edgekiq web [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--redis URL]`,
@@ -48,7 +47,7 @@ export const WEB_HELP = helpText(
 );
 
 export async function webCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseCommand(argv, FLAGS, "web", WEB_HELP, rt);
+  const args = parseCommand(rt, argv, FLAGS, "web", WEB_HELP);
   if (!args) return 0;
   const { host, port } = listenAddress(args, DEFAULT_PORT);
   const username = rt.env.EDGEKIQ_WEB_USERNAME;
@@ -67,18 +66,18 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     );
   }
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
-  const { redis, where } = openCommandRedis(rt, args, logger);
+  const connection = openCommandRedis(rt, { flag: args.redis }, logger);
   const app = dashboard({
-    redis,
+    redis: connection.redis,
     auth,
-    namespace: args.namespace as string | undefined,
-    basePath: args["base-path"] as string | undefined,
+    namespace: args.namespace,
+    basePath: args["base-path"],
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_WEB_ALLOWED_HOSTS),
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
-  logger.info(`dashboard on ${served.url}${(args["base-path"] as string | undefined) ?? "/"}`, {
-    redis: where,
+  logger.info(`dashboard on ${served.url}${args["base-path"] ?? "/"}`, {
+    redis: connection.where,
     auth: auth === "open" ? "open (loopback)" : "basic",
   });
-  return serveUntilStopped(rt, served, redis, logger);
+  return serveUntilStopped(rt, served, connection, logger);
 }

@@ -6,85 +6,87 @@
  *    that registers handlers on the worker.
  * 3. Runs the worker until TERM/INT (or a remote TERM from the Web UI), then exits 0 after the
  *    worker has requeued what it could not finish. TSTP quiets, TTIN prints the running jobs.
- * An unreachable Redis is reported in one line and retried with backoff, never a stack trace.
+ * An unreachable Redis is reported in one line and retried with backoff, never a stack trace;
+ * settings Redis refuses (a password, a database) end the command at start in one line, exit 2.
  */
+import * as v from "valibot";
+import { oneOf } from "../core/config-check";
 import { ConfigError } from "../core/errors";
 import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
-import { type FlagSpec, helpText, parseInteger } from "./args";
-import { HELP_FLAG, NAMESPACE_FLAG, parseCommand, REDIS_FLAG } from "./common";
-import { type FileConfig, parseConfigFile } from "./config-file";
-import { createLogger, isLogLevel, type Logger, type LogLevel } from "./logger";
-import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
-import { watchRedis } from "./redis-watch";
+import { type FlagSpec, helpText, wholeNumber } from "./args";
+import { HELP_FLAG, NAMESPACE_FLAG, openCommandRedis, parseCommand, REDIS_FLAG } from "./common";
+import { type FileConfig, LOG_FORMAT, LOG_LEVEL, parseConfigFile } from "./config-file";
+import { createLogger, type Logger } from "./logger";
+import type { RedisWatch } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 
-export const WORKER_FLAGS: FlagSpec[] = [
-  {
-    name: "require",
+export const WORKER_FLAGS = {
+  require: {
+    type: "string",
     short: "r",
-    kind: "string",
     placeholder: "FILE",
     description: "jobs module (.ts or .js) to load",
   },
-  {
-    name: "queue",
+  queue: {
+    type: "string",
     short: "q",
-    kind: "list",
+    multiple: true,
     placeholder: "NAME[,WEIGHT]",
     description: "queue to work, repeatable (default: default)",
   },
-  {
-    name: "concurrency",
+  concurrency: {
+    type: "string",
     short: "c",
-    kind: "string",
     placeholder: "N",
     description: "jobs run at once (default 10)",
+    schema: wholeNumber("a whole number of at least 1", 1),
   },
-  {
-    name: "timeout",
+  timeout: {
+    type: "string",
     short: "t",
-    kind: "string",
     placeholder: "SECONDS",
     description: "shutdown timeout (default 25)",
+    schema: wholeNumber("a whole number of seconds, 0 or more", 0),
   },
-  REDIS_FLAG,
-  {
-    name: "tag",
+  redis: REDIS_FLAG,
+  tag: {
+    type: "string",
     short: "g",
-    kind: "string",
     placeholder: "TAG",
     description: "tag shown next to this process in the Web UI",
   },
-  {
-    name: "config",
+  config: {
+    type: "string",
     short: "C",
-    kind: "string",
     placeholder: "FILE",
     description: "JSON config file (Sentinel, labels, …)",
   },
-  {
-    name: "log-level",
-    kind: "string",
+  "log-level": {
+    type: "string",
     placeholder: "LEVEL",
     description: "debug, info (default), warn or error",
+    schema: LOG_LEVEL,
   },
-  {
-    name: "log-format",
-    kind: "string",
+  "log-format": {
+    type: "string",
     placeholder: "FORMAT",
     description: "human (default) or json",
+    schema: LOG_FORMAT,
   },
-  { name: "log-args", kind: "boolean", description: "include job arguments in log lines" },
-  {
-    name: "sidekiq-version",
-    kind: "string",
+  "log-args": { type: "boolean", description: "include job arguments in log lines" },
+  "sidekiq-version": {
+    type: "string",
     placeholder: "6|7",
     description: "Sidekiq generation that reads our heartbeat (default 7)",
+    schema: v.pipe(
+      oneOf(["6", "7"]),
+      v.transform((x) => (x === "6" ? 6 : 7)),
+    ),
   },
-  NAMESPACE_FLAG,
-  HELP_FLAG,
-];
+  namespace: NAMESPACE_FLAG,
+  help: HELP_FLAG,
+} as const satisfies Record<string, FlagSpec>;
 
 export const WORKER_HELP = helpText(
   "edgekiq worker -r ./jobs.ts [-q name[,weight]]... [-c N] [-t seconds] [--redis URL] [-g tag]",
@@ -93,73 +95,62 @@ export const WORKER_HELP = helpText(
 );
 
 export async function workerCommand(argv: readonly string[], rt: CliRuntime): Promise<number> {
-  const args = parseCommand(argv, WORKER_FLAGS, "worker", WORKER_HELP, rt);
+  const args = parseCommand(rt, argv, WORKER_FLAGS, "worker", WORKER_HELP);
   if (!args) return 0;
   const file: FileConfig = args.config
-    ? parseConfigFile(await readConfig(rt, args.config as string), args.config as string)
+    ? parseConfigFile(await readConfig(rt, args.config), args.config)
     : {};
 
-  const level = (args["log-level"] as string | undefined) ?? file.logLevel ?? "info";
-  if (!isLogLevel(level))
-    throw new ConfigError(`--log-level must be debug, info, warn or error, got "${level}"`);
-  const format = (args["log-format"] as string | undefined) ?? file.logFormat ?? "human";
-  if (format !== "human" && format !== "json")
-    throw new ConfigError(`--log-format must be human or json, got "${format}"`);
   const logger = createLogger({
-    level: level as LogLevel,
-    format,
+    level: args["log-level"] ?? file.logLevel ?? "info",
+    format: args["log-format"] ?? file.logFormat ?? "human",
     write: (line) => rt.stdout(line),
   });
 
-  const requirePath = (args.require as string | undefined) ?? file.require;
+  const requirePath = args.require ?? file.require;
   if (!requirePath)
     throw new ConfigError("no jobs file: pass -r ./jobs.ts (see `edgekiq worker --help`)");
-  const queues = parseQueueFlags(
-    (args.queue as string[] | undefined) ?? file.queues ?? ["default"],
-  );
-  const concurrency = args.concurrency
-    ? parseInteger(args.concurrency as string, "-c (concurrency)", 1)
-    : (file.concurrency ?? 10);
-  const timeout = args.timeout
-    ? parseInteger(args.timeout as string, "-t (timeout seconds)")
-    : (file.timeout ?? 25);
-  const sidekiqVersion = args["sidekiq-version"]
-    ? Number(args["sidekiq-version"])
-    : file.sidekiqVersion;
-  if (sidekiqVersion !== undefined && sidekiqVersion !== 6 && sidekiqVersion !== 7) {
-    throw new ConfigError(`--sidekiq-version must be 6 or 7, got "${args["sidekiq-version"]}"`);
-  }
-  const redisOptions = args.redis
-    ? parseRedisUrl(args.redis as string)
-    : (file.redis ?? parseRedisUrl(rt.env.REDIS_URL || DEFAULT_REDIS_URL));
+  const queues = parseQueueFlags(args.queue ?? file.queues ?? ["default"]);
+  const timeout = args.timeout ?? file.timeout ?? 25;
 
   // Load the jobs before touching Redis: a broken file should fail fast with its own message.
   const register = await loadJobs(rt, requirePath);
 
-  const redis = rt.openRedis(redisOptions);
-  const unwatch = watchRedis(redis, describeRedis(redisOptions), logger);
+  const { redis, where, watch } = openCommandRedis(
+    rt,
+    { flag: args.redis, file: args.config ? { path: args.config, redis: file.redis } : undefined },
+    logger,
+  );
   let worker: Worker;
   try {
     worker = new Worker({
       redis,
       queues,
-      concurrency,
+      concurrency: args.concurrency ?? file.concurrency ?? 10,
       shutdownTimeout: timeout,
       platform: rt.platform,
       logger,
-      tag: (args.tag as string | undefined) ?? file.tag,
+      tag: args.tag ?? file.tag,
       labels: file.labels,
-      logArgs: (args["log-args"] as boolean | undefined) ?? file.logArgs,
-      sidekiqVersion: sidekiqVersion as 6 | 7 | undefined,
-      namespace: (args.namespace as string | undefined) ?? file.namespace,
+      logArgs: args["log-args"] ?? file.logArgs,
+      sidekiqVersion: args["sidekiq-version"] ?? file.sidekiqVersion,
+      namespace: args.namespace ?? file.namespace,
       timestamps: file.timestamps,
     });
     await register(worker);
     if (worker.registeredClasses.length === 0) {
       throw new ConfigError(`the jobs file ${requirePath} registered no job handlers`);
     }
+    // Nothing may run before Redis has accepted our settings: a refused password or database
+    // ends here (exit 2) instead of being retried, or worked in database 0.
+    if (!(await untilRedisAnswers(watch, rt))) {
+      logger.info("stopping before Redis was reached; no job was fetched");
+      watch.stop();
+      redis.disconnect();
+      return 0;
+    }
   } catch (err) {
-    unwatch();
+    watch.stop();
     redis.disconnect();
     throw err;
   }
@@ -174,14 +165,36 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
       });
   });
   logger.info(`edgekiq worker on ${rt.name}`, {
-    redis: describeRedis(redisOptions),
+    redis: where,
     jobs: worker.registeredClasses.join(","),
   });
-  const code = await runUntilStopped(worker, timeout, logger, rt);
-  unwatch();
-  // Every write the worker cares about has been awaited by now; a QUIT would wait for a dead Redis.
-  redis.disconnect();
-  return code;
+  try {
+    return await runUntilStopped(worker, timeout, logger, rt, watch);
+  } finally {
+    watch.stop();
+    // Every write the worker cares about has been awaited by now; a QUIT would wait for a dead
+    // Redis.
+    redis.disconnect();
+  }
+}
+
+/**
+ * Waits until Redis first answers (true), or until TERM or INT arrive while it is unreachable
+ * (false: nothing was fetched, so the process may exit at once). Rejects with the ConfigError of
+ * a setting Redis refused.
+ */
+async function untilRedisAnswers(watch: RedisWatch, rt: CliRuntime): Promise<boolean> {
+  const unsubscribe: (() => void)[] = [];
+  const stopped = new Promise<false>((resolve) => {
+    for (const name of ["TERM", "INT"] as const) {
+      unsubscribe.push(rt.platform.onSignal(name, () => resolve(false)));
+    }
+  });
+  try {
+    return await Promise.race([watch.ready.then(() => true), stopped]);
+  } finally {
+    for (const off of unsubscribe) off();
+  }
 }
 
 /**
@@ -195,6 +208,7 @@ async function runUntilStopped(
   timeoutSeconds: number,
   logger: Logger,
   rt: CliRuntime,
+  watch: RedisWatch,
 ): Promise<number> {
   let started = false;
   let guarded = false;
@@ -233,6 +247,9 @@ async function runUntilStopped(
       return 0;
     },
     (err: unknown) => {
+      // A user without a permission we need (NOPERM) is only found out by the first command.
+      const refused = watch.settingsError(err);
+      if (refused) throw refused;
       logger.error(`cannot start the worker: ${(err as Error)?.message ?? String(err)}`);
       return 1;
     },

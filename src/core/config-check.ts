@@ -17,22 +17,33 @@ export function checkConfig<S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
-  const issue = result.issues[0];
-  const path = issuePath(issue);
+  const { issue, path } = furthest(result.issues[0], []);
   throw new ConfigError(`${where}: ${path ? `${path}: ` : ""}${issue.message}`);
 }
 
+type Key = v.IssuePathItem["key"];
+
 /**
- * `tokens[0].scope.commands`. An unknown key is reported where it sits (its message names it), so
- * `{"concurency": 1}` reads `unknown setting "concurency"`, not `concurency: unknown setting…`.
+ * The issue to report and its path (`tokens[0].scope.commands`). A union that fails reports each
+ * option's issues, with paths that start at the union; the one that got furthest into the value
+ * is the shape the writer meant (`"redis": { "sentinels": [{ "port": "x" }] }` is a bad port, not
+ * "neither a URL nor an object").
  */
-function issuePath(issue: v.BaseIssue<unknown>): string {
-  const items = issue.path ?? [];
-  const keys = (issue.expected === "never" ? items.slice(0, -1) : items).map((i) => i.key);
-  return keys
+function furthest(
+  issue: v.BaseIssue<unknown>,
+  above: Key[],
+): { issue: v.BaseIssue<unknown>; path: string } {
+  const keys = [...above, ...(issue.path ?? []).map((i) => i.key)];
+  const depth = (i: v.BaseIssue<unknown>) => i.path?.length ?? 0;
+  const deepest = issue.issues?.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  if (deepest && depth(deepest) > 0) return furthest(deepest, keys);
+  // An unknown key is reported where it sits (its message names it): `unknown setting "x"`.
+  if (issue.expected === "never") keys.pop();
+  const path = keys
     .map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`))
     .join("")
     .replace(/^\./, "");
+  return { issue, path };
 }
 
 /** An issue message `expected <what>, got <the value as given>`. */
@@ -40,6 +51,15 @@ export const expected =
   (what: string) =>
   (issue: v.BaseIssue<unknown>): string =>
     `expected ${what}, got ${issue.received}`;
+
+/**
+ * The message for a `v.strictObject`: it covers both a value that is not an object and a key the
+ * object may not have (`unknown setting "concurency"`).
+ */
+export const objectMessage =
+  (what: string, key = "key") =>
+  (issue: v.BaseIssue<unknown>): string =>
+    issue.expected === "never" ? `unknown ${key} ${issue.received}` : expected(what)(issue);
 
 /** A number schema with one message for every way to miss it (not a number, too small…). */
 function numberWhere(what: string, ok: (n: number) => boolean) {
@@ -63,6 +83,24 @@ export function oneOf<const T extends readonly (string | number)[]>(values: T) {
   const what = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0]!;
   return v.picklist(values, expected(what));
 }
+
+/**
+ * A JSON object (not an array, which valibot's object schemas accept) checked by `schema`, e.g. a
+ * `v.strictObject` whose unknown keys are refused.
+ */
+export function jsonObject<S extends v.GenericSchema<Record<string, unknown>, unknown>>(schema: S) {
+  return v.pipe(
+    v.unknown(),
+    v.check(
+      (x) => typeof x === "object" && x !== null && !Array.isArray(x),
+      expected("a JSON object"),
+    ),
+    schema,
+  );
+}
+
+export const stringValue = v.string(expected("a string"));
+export const booleanValue = v.boolean(expected("true or false"));
 
 /** A string that is not empty. */
 export const nonEmptyString = v.pipe(

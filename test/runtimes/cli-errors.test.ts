@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, startCli } from "../helpers/cli";
+import { type RuntimeName, runCli, startCli } from "../helpers/cli";
 import { freePort } from "../helpers/redis-server";
 import { waitFor } from "../helpers/ruby";
 
@@ -72,8 +72,41 @@ describe("edgekiq CLI errors", () => {
     );
     const c = await runCli("node", ["worker", "-r", JOBS, "-c", "0"]);
     expect(c.code).toBe(2);
-    expectOneLine(c.output, /-c \(concurrency\) must be a whole number of at least 1/);
+    expectOneLine(c.output, /-c \(concurrency\): expected a whole number of at least 1, got "0"$/);
   });
+
+  it("a port out of range: one line, exit 2, no RangeError stack", async () => {
+    for (const args of [
+      ["web", "--open", "-p", "99999"],
+      ["bridge", "--port", "65536"],
+    ]) {
+      const { code, output } = await runCli("node", args, {
+        EDGEKIQ_BRIDGE_ADMIN_TOKEN: "admin-0123456789abcdef",
+      });
+      expect(code).toBe(2);
+      expectOneLine(
+        output,
+        /^edgekiq \w+: -p \(port\): expected a whole number from 0 to 65535, got "\d+"$/,
+      );
+    }
+  });
+
+  it.each(["node", "bun", "deno"] as RuntimeName[])(
+    "a negative timeout on %s says what a timeout must be, not that it is missing",
+    async (runtime) => {
+      const { code, output } = await runCli(runtime, ["worker", "-r", JOBS, "-t", "-5"]);
+      expect(code).toBe(2);
+      expectOneLine(
+        output,
+        /^edgekiq worker: -t \(timeout\): expected a whole number of seconds, 0 or more, got "-5"$/,
+      );
+      // A flag where a value belongs is still a missing value.
+      const missing = await runCli(runtime, ["worker", "-r", JOBS, "-c", "-q", "default"]);
+      expect(missing.code).toBe(2);
+      expectOneLine(missing.output, /^edgekiq worker: option --concurrency needs a value \(N\)$/);
+    },
+    30_000,
+  );
 
   it("an unreachable Redis: one warning, no stack trace, keeps retrying, exits on TERM", async () => {
     const port = await freePort();

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { version } from "../../package.json";
 import { CLI, ROOT } from "../helpers/cli";
 
 let project: string;
@@ -43,7 +44,7 @@ describe("the installed edgekiq binary", () => {
     expect(r.out).toContain("Usage: edgekiq <command>");
     expect(r.code).toBe(0);
     const v = await run("npx", ["--no-install", "edgekiq", "--version"]);
-    expect(v.out.trim()).toBe("edgekiq 0.1.0 (node)");
+    expect(v.out.trim()).toBe(`edgekiq ${version} (node)`);
   });
 
   it("bunx --bun edgekiq --help", async () => {
@@ -51,7 +52,7 @@ describe("the installed edgekiq binary", () => {
     expect(r.out).toContain("Usage: edgekiq <command>");
     expect(r.code).toBe(0);
     const v = await run(bin("bunx"), ["--bun", "edgekiq", "--version"]);
-    expect(v.out.trim()).toBe("edgekiq 0.1.0 (bun)");
+    expect(v.out.trim()).toBe(`edgekiq ${version} (bun)`);
   });
 
   it("deno run -A ./node_modules/edgekiq/dist/cli.js --help", async () => {
@@ -70,6 +71,6 @@ describe("the installed edgekiq binary", () => {
       "./node_modules/edgekiq/dist/cli.js",
       "--version",
     ]);
-    expect(v.out.trim()).toBe("edgekiq 0.1.0 (deno)");
+    expect(v.out.trim()).toBe(`edgekiq ${version} (deno)`);
   });
 });

@@ -1,9 +1,11 @@
 // `--allowed-host` (repeatable) and its environment fallback for `edgekiq web` and `edgekiq bridge`.
+import { parseArgs } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../../../src/cli/args";
+import { parseFlags } from "../../../src/cli/args";
 import { ALLOWED_HOST_FLAG, allowedHosts } from "../../../src/cli/common";
 
-const parse = (argv: string[]) => parseArgs(argv, [ALLOWED_HOST_FLAG], "web");
+const parse = (argv: string[]) =>
+  parseFlags(parseArgs, argv, { "allowed-host": ALLOWED_HOST_FLAG }, "web").values;
 
 describe("allowedHosts", () => {
   it("takes every --allowed-host, ahead of the environment", () => {

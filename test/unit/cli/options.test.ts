@@ -1,5 +1,6 @@
+import { parseArgs } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../../../src/cli/args";
+import { parseFlags } from "../../../src/cli/args";
 import { parseConfigFile } from "../../../src/cli/config-file";
 import { parseRedisUrl, redact } from "../../../src/cli/redis-options";
 import { isLoopback } from "../../../src/cli/serve-until-stopped";
@@ -37,27 +38,49 @@ describe("parseRedisUrl", () => {
   });
 });
 
-describe("parseArgs", () => {
-  it("reads short, long, --flag=value, repeated lists and booleans", () => {
-    const a = parseArgs(
-      ["-r", "jobs.ts", "-q", "a,2", "--queue=b", "--concurrency=5", "--log-args"],
-      WORKER_FLAGS,
-      "worker",
-    );
-    expect(a).toMatchObject({
-      require: "jobs.ts",
-      queue: ["a,2", "b"],
-      concurrency: "5",
-      "log-args": true,
-      _: [],
+describe("parseFlags (node:util parseArgs, checked against the command's flags)", () => {
+  const parse = (argv: string[]) => parseFlags(parseArgs, argv, WORKER_FLAGS, "worker");
+
+  it("reads short, long, --flag=value, repeated lists and booleans, and converts values", () => {
+    expect(
+      parse(["-r", "jobs.ts", "-q", "a,2", "--queue=b", "--concurrency=5", "--log-args", "-t0"]),
+    ).toEqual({
+      values: {
+        require: "jobs.ts",
+        queue: ["a,2", "b"],
+        concurrency: 5,
+        "log-args": true,
+        timeout: 0,
+      },
+      positionals: [],
+    });
+    expect(parse(["--sidekiq-version", "6", "--log-level", "debug", "x"])).toEqual({
+      values: { "sidekiq-version": 6, "log-level": "debug" },
+      positionals: ["x"],
     });
   });
-  it("says which flag is unknown or lacks a value", () => {
-    expect(() => parseArgs(["--nope"], WORKER_FLAGS, "worker")).toThrow(
-      "unknown option --nope; see `edgekiq worker --help`",
+
+  it("says which flag is unknown, lacks a value or takes none", () => {
+    expect(() => parse(["--nope"])).toThrow("unknown option --nope; see `edgekiq worker --help`");
+    expect(() => parse(["-x"])).toThrow("unknown option -x; see `edgekiq worker --help`");
+    expect(() => parse(["-c"])).toThrow("option --concurrency needs a value (N)");
+    expect(() => parse(["-r", "--help"])).toThrow("option --require needs a value (FILE)");
+    expect(() => parse(["--log-args=yes"])).toThrow("option --log-args takes no value");
+  });
+
+  it("checks values, naming the flag and the text it got", () => {
+    expect(() => parse(["-c", "0"])).toThrow(
+      '-c (concurrency): expected a whole number of at least 1, got "0"',
     );
-    expect(() => parseArgs(["-c"], WORKER_FLAGS, "worker")).toThrow(
-      "option --concurrency needs a value (N)",
+    expect(() => parse(["-t", "-5"])).toThrow(
+      '-t (timeout): expected a whole number of seconds, 0 or more, got "-5"',
+    );
+    expect(() => parse(["-t", "2.5"])).toThrow(/-t \(timeout\): expected a whole number/);
+    expect(() => parse(["--log-level", "loud"])).toThrow(
+      '--log-level: expected "debug", "info", "warn" or "error", got "loud"',
+    );
+    expect(() => parse(["--sidekiq-version", "8"])).toThrow(
+      '--sidekiq-version: expected "6" or "7", got "8"',
     );
   });
 });
@@ -94,6 +117,13 @@ describe("parseConfigFile", () => {
       password: "pw",
     });
     expect(c.queues).toEqual(["critical,2", "default,1"]);
+    expect(parseConfigFile('{"redis":{"url":"redis://:pw@h:7/3","tls":true}}', "y").redis).toEqual({
+      host: "h",
+      port: 7,
+      db: 3,
+      password: "pw",
+      tls: true,
+    });
     expect(c.concurrency).toBe(20);
   });
   it("says what is wrong", () => {
@@ -103,6 +133,21 @@ describe("parseConfigFile", () => {
     );
     expect(() => parseConfigFile('{"redis":{"sentinels":[]}}', "x.json")).toThrow(
       /needs "sentinels"/,
+    );
+    expect(() => parseConfigFile('{"concurrency":0}', "x.json")).toThrow(
+      "config file x.json: concurrency: expected a positive integer, got 0",
+    );
+    expect(() => parseConfigFile('{"logLevel":"loud"}', "x.json")).toThrow(
+      'config file x.json: logLevel: expected "debug", "info", "warn" or "error", got "loud"',
+    );
+    expect(() => parseConfigFile('{"labels":["a", 2]}', "x.json")).toThrow(
+      "config file x.json: labels[1]: expected a non-empty string, got 2",
+    );
+    expect(() =>
+      parseConfigFile('{"redis":{"sentinels":[{"host":"s1","port":"x"}],"name":"m"}}', "x.json"),
+    ).toThrow('config file x.json: redis.sentinels[0].port: expected a port number, got "x"');
+    expect(() => parseConfigFile("[]", "x.json")).toThrow(
+      "config file x.json: expected a JSON object, got Array",
     );
   });
 });
