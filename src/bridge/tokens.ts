@@ -10,6 +10,16 @@
  * File format (JSON): `{ "tokens": [{ "name", "token" | "sha256", "scope", "namespace"? }] }`,
  * or the array alone. See docs/bridge.md.
  */
+import * as v from "valibot";
+import {
+  checkConfig,
+  expected,
+  jsonObject,
+  nonEmptyString,
+  oneOf,
+  stringList,
+  stringValue,
+} from "../core/config-check";
 import { ConfigError } from "../core/errors";
 
 /** `enqueue` (push only), `read` (dashboard/API reads), `admin`, or an explicit allowlist. */
@@ -47,7 +57,68 @@ export interface LoadTokensInput {
 /** Shortest secret accepted: a bridge token guards a database. */
 export const MIN_TOKEN_LENGTH = 16;
 
-const SCOPES = new Set(["enqueue", "read", "admin"]);
+const NAMED_SCOPES = ["enqueue", "read", "admin"] as const;
+
+/** Lowercased: commands and hex digests compare in lowercase. */
+const lowercase = v.transform((x: string) => x.toLowerCase());
+
+const SCOPE = v.union(
+  [
+    oneOf(NAMED_SCOPES),
+    v.object({
+      commands: v.pipe(
+        stringList,
+        v.transform((list) => list.map((c) => c.toLowerCase())),
+      ),
+      keys: v.optional(stringList),
+      scripts: v.optional(
+        v.array(
+          v.pipe(
+            stringValue,
+            v.check(
+              (x) => x === "push-idempotent" || /^[0-9a-f]{40}$/i.test(x),
+              expected('a SHA-1 (40 hex digits) or "push-idempotent"'),
+            ),
+            lowercase,
+          ),
+          expected("an array of SHA-1s"),
+        ),
+      ),
+    }),
+  ],
+  expected('"enqueue", "read", "admin" or { commands, keys?, scripts? }'),
+);
+
+const TOKEN_ENTRY = jsonObject(
+  v.pipe(
+    v.object({
+      name: v.optional(nonEmptyString),
+      // The message never repeats the value: it is a secret.
+      token: v.optional(
+        v.pipe(
+          v.string(`expected a string of at least ${MIN_TOKEN_LENGTH} characters`),
+          v.check(
+            (x) => x.length >= MIN_TOKEN_LENGTH && !/\s/.test(x),
+            `expected at least ${MIN_TOKEN_LENGTH} characters, without spaces`,
+          ),
+        ),
+      ),
+      sha256: v.optional(
+        v.pipe(
+          stringValue,
+          v.check((x) => /^[0-9a-f]{64}$/i.test(x), expected("64 hex digits")),
+          lowercase,
+        ),
+      ),
+      scope: SCOPE,
+      namespace: v.optional(nonEmptyString),
+    }),
+    v.check(
+      (e) => (e.token === undefined) !== (e.sha256 === undefined),
+      'give exactly one of "token" or "sha256"',
+    ),
+  ),
+);
 
 /** Reads and checks tokens; throws `ConfigError` saying which entry is wrong and why. */
 export function loadTokens(input: LoadTokensInput): BridgeToken[] {
@@ -58,7 +129,7 @@ export function loadTokens(input: LoadTokensInput): BridgeToken[] {
     parseTokenJson(env.EDGEKIQ_BRIDGE_TOKENS, "EDGEKIQ_BRIDGE_TOKENS", tokens);
   }
   const namespace = env.EDGEKIQ_BRIDGE_NAMESPACE || undefined;
-  for (const scope of ["enqueue", "read", "admin"] as const) {
+  for (const scope of NAMED_SCOPES) {
     const variable = `EDGEKIQ_BRIDGE_${scope.toUpperCase()}_TOKEN`;
     const value = env[variable];
     if (value) {
@@ -87,76 +158,30 @@ function parseTokenJson(text: string, where: string, into: BridgeToken[]): void 
   });
 }
 
-/** Checks one entry (from a file, the environment or code). */
+/**
+ * Checks one entry (from a file, the environment or code); `seen` are the tokens already
+ * accepted, whose names and secrets must not repeat.
+ */
 export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = []): BridgeToken {
-  const e = entry as Record<string, unknown> | null;
-  if (!e || typeof e !== "object" || Array.isArray(e)) {
-    throw new ConfigError(`${where}: expected an object`);
-  }
-  const name = e.name ?? `token-${seen.length + 1}`;
-  if (typeof name !== "string" || name === "") {
-    throw new ConfigError(`${where}: name must be a non-empty string`);
-  }
-  where = `${where} ("${name}")`;
+  const given = (entry as { name?: unknown } | null)?.name;
+  if (typeof given === "string" && given !== "") where = `${where} ("${given}")`;
+  const {
+    name = `token-${seen.length + 1}`,
+    token,
+    sha256,
+    scope,
+    namespace,
+  } = checkConfig(TOKEN_ENTRY, entry, where);
   if (seen.some((t) => t.name === name)) throw new ConfigError(`${where}: duplicate name`);
-  const { token, sha256 } = e;
-  if ((token === undefined) === (sha256 === undefined)) {
-    throw new ConfigError(`${where}: give exactly one of "token" or "sha256"`);
-  }
-  if (token !== undefined) {
-    if (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-      throw new ConfigError(
-        `${where}: token must be at least ${MIN_TOKEN_LENGTH} characters, without spaces`,
-      );
-    }
-    if (seen.some((t) => t.token === token)) throw new ConfigError(`${where}: duplicate token`);
-  }
-  if (sha256 !== undefined && (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/i.test(sha256))) {
-    throw new ConfigError(`${where}: sha256 must be 64 hex digits`);
-  }
-  const namespace = e.namespace;
-  if (namespace !== undefined && (typeof namespace !== "string" || namespace === "")) {
-    throw new ConfigError(`${where}: namespace must be a non-empty string`);
+  if (token !== undefined && seen.some((t) => t.token === token)) {
+    throw new ConfigError(`${where}: duplicate token`);
   }
   return {
     name,
-    ...(token !== undefined ? { token: token as string } : {}),
-    ...(sha256 !== undefined ? { sha256: (sha256 as string).toLowerCase() } : {}),
-    scope: checkScope(e.scope, where),
-    ...(namespace !== undefined ? { namespace: namespace as string } : {}),
-  };
-}
-
-function checkScope(scope: unknown, where: string): TokenScope {
-  if (typeof scope === "string") {
-    if (SCOPES.has(scope)) return scope as TokenScope;
-    throw new ConfigError(
-      `${where}: scope must be "enqueue", "read", "admin" or { commands, keys?, scripts? }, got "${scope}"`,
-    );
-  }
-  const s = scope as Record<string, unknown> | null;
-  if (!s || typeof s !== "object" || Array.isArray(s)) {
-    throw new ConfigError(`${where}: scope is missing`);
-  }
-  const strings = (value: unknown, field: string, required: boolean): string[] | undefined => {
-    if (value === undefined && !required) return undefined;
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) {
-      throw new ConfigError(`${where}: scope.${field} must be an array of non-empty strings`);
-    }
-    return value as string[];
-  };
-  const commands = strings(s.commands, "commands", true)!;
-  const keys = strings(s.keys, "keys", false);
-  const scripts = strings(s.scripts, "scripts", false);
-  for (const sha of scripts ?? []) {
-    if (sha !== "push-idempotent" && !/^[0-9a-f]{40}$/i.test(sha)) {
-      throw new ConfigError(`${where}: scope.scripts entries are SHA-1s (40 hex digits)`);
-    }
-  }
-  return {
-    commands: commands.map((c) => c.toLowerCase()),
-    ...(keys ? { keys } : {}),
-    ...(scripts ? { scripts: scripts.map((x) => x.toLowerCase()) } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(sha256 !== undefined ? { sha256 } : {}),
+    scope,
+    ...(namespace !== undefined ? { namespace } : {}),
   };
 }
 

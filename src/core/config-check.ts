@@ -18,6 +18,10 @@ export function checkConfig<S extends v.GenericSchema>(
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
   const { issue, path } = furthest(result.issues[0], []);
+  // An object schema reports a required key that is absent as its own issue, at the key.
+  const missing =
+    issue.kind === "schema" && /object$/.test(issue.type) && issue.input === undefined;
+  if (missing && path) throw new ConfigError(`${where}: ${path} is missing`);
   throw new ConfigError(`${where}: ${path ? `${path}: ` : ""}${issue.message}`);
 }
 
@@ -105,7 +109,8 @@ export const booleanValue = v.boolean(expected("true or false"));
 /** A string that is not empty. */
 export const nonEmptyString = v.pipe(
   v.string(expected("a non-empty string")),
-  v.minLength(1, expected("a non-empty string")),
+  // A check, not v.minLength, whose "got" would be the length.
+  v.check((x) => x !== "", expected("a non-empty string")),
 );
 
 /** A list of non-empty strings. */

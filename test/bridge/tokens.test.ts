@@ -63,12 +63,16 @@ describe("loadTokens", () => {
       /exactly one/,
     ],
     ["a bad sha256", '[{"sha256":"xyz","scope":"read"}]', /64 hex digits/],
-    ["an unknown scope", '[{"token":"abcdefghijklmnop","scope":"write"}]', /scope must be/],
+    [
+      "an unknown scope",
+      '[{"token":"abcdefghijklmnop","scope":"write"}]',
+      /scope: expected "enqueue", "read", "admin" or \{ commands/,
+    ],
     ["no scope", '[{"token":"abcdefghijklmnop"}]', /scope is missing/],
     [
       "commands not a list",
       '[{"token":"abcdefghijklmnop","scope":{"commands":"get"}}]',
-      /commands must be/,
+      /scope\.commands: expected an array of non-empty strings, got "get"/,
     ],
     [
       "a script that is not a SHA-1",
@@ -92,6 +96,22 @@ describe("loadTokens", () => {
       expect(() => loadTokens({ file })).toThrow(message);
     });
   }
+
+  it("names the entry and the field, and never prints a secret", () => {
+    const short = '[{"name":"edge","token":"s3cret pass","scope":"enqueue"}]';
+    expect(() => loadTokens({ file: short })).toThrow(
+      'token file: tokens[0] ("edge"): token: expected at least 16 characters, without spaces',
+    );
+    expect(() => loadTokens({ file: short })).not.toThrow(/s3cret/);
+    expect(() =>
+      loadTokens({
+        file: '[{"token":"abcdefghijklmnop","scope":{"commands":["get"],"keys":["a",""]}}]',
+      }),
+    ).toThrow('token file: tokens[0]: scope.keys[1]: expected a non-empty string, got ""');
+    expect(() =>
+      loadTokens({ file: '[{"name":7,"token":"abcdefghijklmnop","scope":"read"}]' }),
+    ).toThrow("token file: tokens[0]: name: expected a non-empty string, got 7");
+  });
 
   it("keeps names and tokens unique across the file and the environment", () => {
     const file = '[{"name":"a","token":"abcdefghijklmnop","scope":"read"}]';
