@@ -1,41 +1,25 @@
 /**
- * HTML built by one tagged template that escapes every interpolated value. Job arguments, error
- * messages, queue names and process labels are attacker-controlled, so escaping is the default
- * and the only way to skip it is to pass a `SafeHtml` made by this module. Attribute values are
- * always double-quoted in our templates, so escaping `&<>"'` is enough for text and attributes.
+ * HTML for the dashboard: Hono's `html` tagged template, which escapes `&<>"'` in every
+ * interpolated string. Job arguments, error messages, queue names and process labels are
+ * attacker-controlled, so escaping is the default; markup passes through only as a fragment made
+ * by `html` itself. Attribute values are always double-quoted in our templates, so escaping
+ * those five characters is enough for text and attributes.
+ *
+ * Hono's helper is typed `(...values: unknown[]) => string | Promise<string>`; this module narrows
+ * it to what keeps our guarantees, and the compiler holds every template to it:
+ * - values are strings, numbers, fragments, arrays of them, or nothing (`false`, null,
+ *   undefined). Never `true`, which Hono renders as nothing rather than "true";
+ * - no promises, so the result is a string, never a promise;
+ * - no other objects: Hono passes any object whose `isEscaped` is set through unescaped. A value
+ *   parsed from JSON cannot abuse that (it has no callable `toString`), and test/unit/web checks
+ *   so, but nothing else needs to be interpolated.
  */
+import { html as honoHtml, type raw } from "hono/html";
 
-export class SafeHtml {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
+/** Markup made by `html` (a string Hono marks as already escaped). */
+export type SafeHtml = ReturnType<typeof raw>;
 
-type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-function render(part: Part): string {
-  if (part instanceof SafeHtml) return part.value;
-  if (part === null || part === undefined || part === false) return "";
-  if (Array.isArray(part)) return part.map(render).join("");
-  return escapeHtml(String(part));
-}
+type Part = SafeHtml | string | number | false | null | undefined | readonly Part[];
 
 /** `html\`<td>${value}</td>\``: values escaped, nested `html` fragments and arrays kept. */
-export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
-  let out = strings[0]!;
-  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
-  return new SafeHtml(out);
-}
+export const html = honoHtml as (strings: TemplateStringsArray, ...values: Part[]) => SafeHtml;

@@ -38,7 +38,7 @@ export async function renderPage(
 ): Promise<Response> {
   const ctx = await pageContext(c);
   const body = layout(ctx, active, title, await content(ctx));
-  return c.html(body.value, status);
+  return c.html(body, status);
 }
 
 /** A positive integer query parameter, else `fallback`. */
