@@ -76,7 +76,7 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
   const connection = openCommandRedis(rt, { flag: args.redis }, logger);
   const app = bridge({
-    redis: connection.redis as never,
+    redis: connection.redis,
     tokens,
     maxBodyBytes: args["max-body-bytes"],
     poolSize: args["pool-size"],
