@@ -5,10 +5,8 @@
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {
-  compressBacktrace,
   DEFAULT_MAX_RETRIES,
   type DeathHandler,
-  decompressBacktrace,
   type RetriesExhaustedHook,
   type RetryInHook,
   type RetryInResult,

@@ -15,6 +15,7 @@
  *    date is death, so no job waits in `retry` at a huge or infinite score.
  * 4. Rewriting never re-serialises: RawJsonObject keeps every untouched byte (big integers, 3.0).
  */
+import { encodeBacktrace } from "../core/backtrace";
 import { formatFloat, scoreText, type TimestampUnit, toTimestamp } from "../core/clock";
 import type { JobPayload, RetryOption } from "../core/job";
 import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
@@ -113,7 +114,7 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
   if (msg.backtrace !== undefined && msg.backtrace !== false && msg.backtrace !== null) {
     let lines = backtraceLines(error);
     if (typeof msg.backtrace === "number") lines = lines.slice(0, Math.max(0, msg.backtrace));
-    set(raw, msg, "error_backtrace", await compressBacktrace(lines, config.sidekiqVersion));
+    set(raw, msg, "error_backtrace", await encodeBacktrace(lines, config.sidekiqVersion));
   }
 
   let exhausted = input.kill === true || count >= max;
@@ -214,28 +215,4 @@ export function backtraceLines(error: Error): string[] {
   const frames = lines.filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
   if (frames.length > 0) return frames;
   return lines.filter((l) => /@/.test(l)).map((l) => l.trim());
-}
-
-/** `base64(zlib deflate(JSON lines))`, Sidekiq's `compress_backtrace`; Web API zlib only. */
-export async function compressBacktrace(lines: string[], sidekiqVersion: 6 | 7): Promise<string> {
-  const stream = new Blob([JSON.stringify(lines)])
-    .stream()
-    .pipeThrough(new CompressionStream("deflate"));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  const b64 = btoa(binary);
-  if (sidekiqVersion === 7) return b64;
-  // Ruby's Base64.encode64: a newline after every 60 characters and at the end.
-  return `${b64.match(/.{1,60}/g)?.join("\n") ?? ""}\n`;
-}
-
-/** Reads an `error_backtrace` written by any Sidekiq (strict or MIME base64). */
-export async function decompressBacktrace(encoded: string): Promise<string[]> {
-  const binary = atob(encoded.replace(/\s+/g, ""));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return JSON.parse(await new Response(stream).text()) as string[];
 }

@@ -11,6 +11,7 @@
  *    remove the process from `processes` and put everything left in our in-progress lists back
  *    at the front of its queue ("it is worse to lose a job than to run it twice").
  */
+import { randomHex } from "../core/bytes";
 import type { TimestampUnit } from "../core/clock";
 import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
 import { isJobDefinition } from "../core/define-job";
@@ -103,7 +104,7 @@ export class Worker extends WorkerEvents {
     this.queueConfig = parseQueues(options.queues);
     this.logger = options.logger ?? consoleLogger();
     this.platform = options.platform ?? webPlatform;
-    this.identity = `${this.platform.hostname()}:${this.platform.pid}:${nonce()}`;
+    this.identity = `${this.platform.hostname()}:${this.platform.pid}:${randomHex(6)}`;
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -508,13 +509,6 @@ function isBlockingClient(value: unknown): value is BlockingRedisClient {
     typeof v.blocking === "function" &&
     typeof v.close === "function"
   );
-}
-
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
-  return hex;
 }
 
 function jidOf(payload: string): string | undefined {
