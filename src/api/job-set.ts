@@ -5,12 +5,13 @@
  * 1. Reading: size, pages (by score; the dead set newest first), `fetch(score, jid)`, `findJob`
  *    (ZSCAN `*jid*`), `scan(text)`.
  * 2. Acting on one entry, always by its stored string: delete (ZREM), retry now / add to queue
- *    and kill (Lua: move only if ZREM removed it; see scripts.ts), reschedule.
+ *    and kill (Lua: move only if ZREM removed it; see move-to-queues.lua), reschedule.
  * 3. Bulk: clear, retryAll, killAll, in batches that each run as one script.
  */
 
 import { scoreText } from "../core/clock";
-import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS } from "../core/keys";
+import { deadCommands, deadTrimArgs } from "../core/dead-set";
+import { moveToDead, moveToQueues } from "../redis/scripts/index.gen";
 import type { RedisReply } from "../redis/types";
 import {
   type ApiContext,
@@ -25,7 +26,6 @@ import {
 import { JobRecord } from "./job-record";
 import type { Page } from "./queue";
 import { requeuedPayload } from "./requeue";
-import { killScript, moveToQueuesScript } from "./scripts";
 
 /** Jobs per script call in bulk actions: bounded so one call never blocks Redis for long. */
 const BATCH = 100;
@@ -186,11 +186,10 @@ export class JobSet {
   /** Moves these exact members to the dead set (trimmed as Sidekiq trims it). */
   async killValues(values: readonly string[], nowMs: number = Date.now()): Promise<number> {
     if (values.length === 0) return 0;
-    const now = nowMs / 1000;
     const reply = await this.ctx.redis.evalScript(
-      await killScript(),
+      moveToDead,
       [this.key, this.ctx.keys.dead],
-      [scoreText(now), scoreText(now - DEAD_TIMEOUT_SECONDS), DEAD_MAX_JOBS, ...values],
+      [...deadTrimArgs(nowMs), ...values],
     );
     return replyNumber(reply);
   }
@@ -255,7 +254,7 @@ export class JobSet {
       if (strict) throw new Error(errors[0] ?? "nothing to enqueue");
       return 0;
     }
-    return replyNumber(await this.ctx.redis.evalScript(await moveToQueuesScript(), keys, args));
+    return replyNumber(await this.ctx.redis.evalScript(moveToQueues, keys, args));
   }
 
   #entries(reply: RedisReply | undefined): SortedEntry[] {
@@ -290,12 +289,7 @@ export class DeadSet extends JobSet {
 
   /** Adds a payload (exact string) to the dead set, trimmed as Sidekiq trims it. */
   async kill(value: string, nowMs: number = Date.now()): Promise<void> {
-    const now = nowMs / 1000;
-    await this.ctx.redis.multi([
-      ["zadd", this.key, scoreText(now), value],
-      ["zremrangebyscore", this.key, "-inf", scoreText(now - DEAD_TIMEOUT_SECONDS)],
-      ["zremrangebyrank", this.key, 0, -DEAD_MAX_JOBS],
-    ]);
+    await this.ctx.redis.multi(deadCommands(this.ctx.keys, value, nowMs));
   }
 
   override killAll(): Promise<number> {

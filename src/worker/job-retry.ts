@@ -17,8 +17,9 @@
  */
 import { encodeBacktrace } from "../core/backtrace";
 import { formatFloat, scoreText, type TimestampUnit, toTimestamp } from "../core/clock";
+import { deadCommands } from "../core/dead-set";
 import type { JobPayload, RetryOption } from "../core/job";
-import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
+import type { Keys } from "../core/keys";
 import { RawJsonObject } from "../core/raw-json";
 import type { RedisCommand } from "../redis/types";
 
@@ -168,16 +169,6 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
   const commands = msg.dead === false ? [] : deadCommands(config.keys, json, nowMs);
   await runDeathHandlers(msg, error, config);
   return { outcome: { kind: "dead" }, commands };
-}
-
-/** Sidekiq's `DeadSet#kill` in one MULTI: add, then trim to 180 days and 10,000 jobs. */
-export function deadCommands(keys: Keys, json: string, nowMs: number): RedisCommand[] {
-  const now = nowMs / 1000;
-  return [
-    ["zadd", keys.dead, scoreText(now), json],
-    ["zremrangebyscore", keys.dead, "-inf", `(${scoreText(now - DEAD_TIMEOUT_SECONDS)}`],
-    ["zremrangebyrank", keys.dead, 0, -DEAD_MAX_JOBS],
-  ];
 }
 
 async function runDeathHandlers(msg: JobPayload, error: Error, config: RetryConfig) {

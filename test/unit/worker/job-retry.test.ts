@@ -50,7 +50,7 @@ describe("planFailure", () => {
       "zremrangebyscore",
       "dead",
       "-inf",
-      `(${(NOW / 1000 - 15552000).toString()}`,
+      (NOW / 1000 - 15552000).toString(), // inclusive, as Ruby sends it
     ]);
     expect(plan.commands[2]).toEqual(["zremrangebyrank", "dead", 0, -10000]);
   });
