@@ -3,7 +3,7 @@
  * Sidekiq's `SortedEntry#retry` + `Client.push` make it: `retry_count` decremented (so the manual
  * attempt does not use up a retry) and a fresh `enqueued_at`, every other byte kept as stored.
  */
-import { formatFloat } from "../core/clock";
+import { formatFloat, isEpochMs } from "../core/clock";
 import { RawJsonObject } from "../core/raw-json";
 
 export interface Requeued {
@@ -38,7 +38,7 @@ export function requeuedPayload(
 
 /** A timestamp in the unit the job already uses: Sidekiq 8 integer ms, else float seconds. */
 function timestampLike(rawCreatedAt: string | undefined, nowMs: number): string {
-  if (rawCreatedAt && /^\d+$/.test(rawCreatedAt) && Number(rawCreatedAt) >= 1e11) {
+  if (rawCreatedAt && /^\d+$/.test(rawCreatedAt) && isEpochMs(Number(rawCreatedAt))) {
     return String(Math.round(nowMs));
   }
   return formatFloat(nowMs / 1000);

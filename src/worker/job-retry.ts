@@ -16,7 +16,13 @@
  * 4. Rewriting never re-serialises: RawJsonObject keeps every untouched byte (big integers, 3.0).
  */
 import { encodeBacktrace } from "../core/backtrace";
-import { formatFloat, scoreText, type TimestampUnit, toTimestamp } from "../core/clock";
+import {
+  formatFloat,
+  scoreText,
+  type TimestampUnit,
+  timestampToMs,
+  toTimestamp,
+} from "../core/clock";
 import { deadCommands } from "../core/dead-set";
 import type { JobPayload, RetryOption } from "../core/job";
 import type { Keys } from "../core/keys";
@@ -120,8 +126,8 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
 
   let exhausted = input.kill === true || count >= max;
   if (!exhausted && typeof msg.retry_for === "number" && typeof msg.failed_at === "number") {
-    const failedMs = msg.failed_at < 1e11 ? msg.failed_at * 1000 : msg.failed_at;
-    exhausted = failedMs + msg.retry_for * 1000 < nowMs;
+    const failedMs = timestampToMs(msg.failed_at);
+    exhausted = failedMs !== undefined && failedMs + msg.retry_for * 1000 < nowMs;
   }
   const json = raw.toString();
 
