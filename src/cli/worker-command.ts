@@ -9,12 +9,12 @@
  * An unreachable Redis is reported in one line and retried with backoff, never a stack trace.
  */
 import { ConfigError } from "../core/errors";
+import { createLogger, isLogLevel, type Logger, type LogLevel } from "../worker/logger";
 import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
 import { type FlagSpec, helpText, parseInteger } from "./args";
 import { HELP_FLAG, NAMESPACE_FLAG, parseCommand, REDIS_FLAG } from "./common";
 import { type FileConfig, parseConfigFile } from "./config-file";
-import { createLogger, isLogLevel, type Logger, type LogLevel } from "./logger";
 import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl } from "./redis-options";
 import { watchRedis } from "./redis-watch";
 import type { CliRuntime } from "./runtime";

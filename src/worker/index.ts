@@ -12,7 +12,15 @@ export {
   type RetryInResult,
   type RetryOutcome,
 } from "./job-retry";
-export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger";
+export {
+  consoleLogger,
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from "./logger";
 export type { WorkerOptions } from "./options";
 export { type Platform, type SignalName, webPlatform } from "./platform";
 export { parseQueues, type QueueConfig, type QueueSpec } from "./queues";
