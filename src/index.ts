@@ -23,12 +23,17 @@ export {
   type JobOptions,
 } from "./core/define-job";
 export {
+  ArgumentError,
   ConfigError,
   coerceError,
   EdgekiqError,
+  type ErrorCode,
   JobArgumentError,
   JobPayloadError,
   JobValidationError,
+  MiddlewareError,
+  RedisReplyError,
+  UnsupportedError,
   type ValidationIssue,
 } from "./core/errors";
 export {
@@ -56,4 +61,3 @@ export type {
   RedisCommand,
   RedisReply,
 } from "./redis/types";
-export { RedisReplyError } from "./redis/types";

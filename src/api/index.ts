@@ -4,6 +4,13 @@
  * `RedisClient` (TCP or REST). Never imported by the worker.
  */
 export { decodeBacktrace, encodeBacktrace } from "../core/backtrace";
+export {
+  ArgumentError,
+  EdgekiqError,
+  JobPayloadError,
+  RedisReplyError,
+  UnsupportedError,
+} from "../core/errors";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";

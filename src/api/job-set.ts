@@ -240,18 +240,19 @@ export class JobSet {
     const now = Date.now();
     const keys = [this.key, this.ctx.keys.queues];
     const args: string[] = [];
-    const errors: string[] = [];
+    let firstError: unknown;
     for (const value of values) {
       try {
         const { queue, payload } = requeuedPayload(value, now, { decrementRetryCount: decrement });
         keys.push(this.ctx.keys.queue(queue));
         args.push(value, queue, payload);
       } catch (err) {
-        errors.push((err as Error).message);
+        // A JobPayloadError: the entry cannot go to a queue; it stays where it is.
+        firstError ??= err;
       }
     }
     if (keys.length === 2) {
-      if (strict) throw new Error(errors[0] ?? "nothing to enqueue");
+      if (strict && firstError) throw firstError;
       return 0;
     }
     return replyNumber(await this.ctx.redis.evalScript(moveToQueues, keys, args));

@@ -4,6 +4,7 @@
  * attempt does not use up a retry) and a fresh `enqueued_at`, every other byte kept as stored.
  */
 import { formatFloat, isEpochMs } from "../core/clock";
+import { JobPayloadError } from "../core/errors";
 import { RawJsonObject } from "../core/raw-json";
 
 export interface Requeued {
@@ -20,12 +21,19 @@ export function requeuedPayload(
   try {
     obj = RawJsonObject.parse(stored);
   } catch (err) {
-    throw new Error(`Cannot enqueue a job whose payload is not JSON: ${(err as Error).message}`);
+    throw new JobPayloadError(
+      `Cannot enqueue a job whose payload is not JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const rawQueue = obj.getRaw("queue");
   const queue = rawQueue ? (JSON.parse(rawQueue) as unknown) : "default";
   if (typeof queue !== "string" || queue === "") {
-    throw new Error(`Cannot enqueue job: its "queue" is not a non-empty string (${rawQueue})`);
+    throw new JobPayloadError(
+      `Cannot enqueue job: its "queue" is not a non-empty string (${rawQueue})`,
+    );
   }
   if (options.decrementRetryCount) {
     const raw = obj.getRaw("retry_count");

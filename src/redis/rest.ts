@@ -16,13 +16,8 @@
  * built from the platform entry they chose (`@upstash/redis/cloudflare`, the Node entry...).
  */
 import type { Redis as UpstashRedis } from "@upstash/redis";
-import {
-  evalWithFallback,
-  type RedisClient,
-  type RedisCommand,
-  type RedisReply,
-  RedisReplyError,
-} from "./types";
+import { ConfigError, RedisReplyError } from "../core/errors";
+import { evalWithFallback, type RedisClient, type RedisCommand, type RedisReply } from "./types";
 
 /** What @upstash/redis's HTTP client answers per command. */
 interface UpstashResult {
@@ -74,7 +69,7 @@ export function isUpstashConfig(value: unknown): value is UpstashConfig {
 export function fromUpstash(redis: UpstashLike): RedisClient {
   const requester = requesterOf(redis);
   if (typeof requester?.request !== "function") {
-    throw new TypeError("fromUpstash: expected an @upstash/redis `Redis` instance");
+    throw new ConfigError("fromUpstash: expected an @upstash/redis `Redis` instance");
   }
   return fromRequester(async () => requester);
 }
@@ -95,7 +90,7 @@ export function fromUpstashConfig(config: UpstashConfig): RedisClient {
         return requesterOf(redis)!;
       },
       (err: unknown) => {
-        throw new Error(
+        throw new ConfigError(
           "`redis: { url, token }` needs the @upstash/redis package (npm install @upstash/redis)",
           { cause: err },
         );
@@ -160,9 +155,9 @@ function unwrap(reply: UpstashResult, name: string): RedisReply {
 
 /**
  * A non-2xx answer makes @upstash/redis throw `UpstashError("<error>, command was: <body>")`.
- * Keep Redis's own text (callers match on it, e.g. NOSCRIPT) and drop the echoed command, which
- * holds job arguments that must not end up in logs. Anything else (a network failure after the
- * client's retries, a non-JSON body) is not a Redis reply and is rethrown as is.
+ * Keep Redis's own text (its first word becomes `redisCode`, e.g. NOSCRIPT) and drop the echoed
+ * command, which holds job arguments that must not end up in logs. Anything else (a network
+ * failure after the client's retries, a non-JSON body) is not a Redis reply and is rethrown as is.
  */
 function replyError(err: unknown, body: unknown, name: string): unknown {
   if (!(err instanceof Error) || err.name !== "UpstashError") return err;

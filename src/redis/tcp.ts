@@ -6,13 +6,13 @@
  * `duplicate()`d connections, one per lane, created on first use and closed by `close()`.
  */
 import type { Redis } from "ioredis";
+import { RedisReplyError } from "../core/errors";
 import {
   type BlockingRedisClient,
   evalWithFallback,
   type RedisArg,
   type RedisCommand,
   type RedisReply,
-  RedisReplyError,
 } from "./types";
 
 /** The slice of ioredis we use; a structural type so any ioredis 5/6 instance fits. */
@@ -123,9 +123,13 @@ function wireName(name: string): string {
   return name === "hgetall" ? "HGETALL" : name;
 }
 
-function wrap(err: unknown, command?: string): Error {
-  if (err instanceof RedisReplyError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  // ioredis prefixes EXEC failures with "EXECABORT"; keep Redis's own text either way.
-  return new RedisReplyError(message, command);
+/**
+ * An error reply (ioredis's `ReplyError`, told apart by its class name since ioredis is not
+ * imported here) becomes a `RedisReplyError` with Redis's own text (EXEC failures keep their
+ * `EXECABORT`). Anything else (a closed connection, a timeout) is not a reply and is passed
+ * through as it is, as the REST transport does.
+ */
+function wrap(err: unknown, command?: string): unknown {
+  if (!(err instanceof Error) || err.name !== "ReplyError") return err;
+  return new RedisReplyError(err.message, command);
 }

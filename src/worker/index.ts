@@ -2,6 +2,7 @@
  * @module edgekiq/worker — the runtime-agnostic worker engine: Sidekiq-compatible processing
  * with reliable fetch. Imports nothing Node-only; runtime facts come in through `Platform`.
  */
+export { ConfigError, EdgekiqError } from "../core/errors";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {
