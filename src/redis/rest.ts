@@ -12,12 +12,18 @@
  * 3. `{ url, token }` builds the instance on first use, by a dynamic import, so code that passes
  *    its own instance or uses TCP never loads the Upstash client through us.
  *
- * @upstash/redis is imported as a type only: the user's bundle carries exactly one copy of it,
- * built from the platform entry they chose (`@upstash/redis/cloudflare`, the Node entry...).
+ * @upstash/redis is never imported statically (its slice we use is written out structurally): the
+ * user's bundle carries exactly one copy of it, built from the platform entry they chose
+ * (`@upstash/redis/cloudflare`, the Node entry...).
  */
-import type { Redis as UpstashRedis } from "@upstash/redis";
 import { ConfigError, RedisReplyError } from "../core/errors";
-import { evalWithFallback, type RedisClient, type RedisCommand, type RedisReply } from "./types";
+import {
+  evalWithFallback,
+  hasMethods,
+  type RedisClient,
+  type RedisCommand,
+  type RedisReply,
+} from "./types";
 
 /** What @upstash/redis's HTTP client answers per command. */
 interface UpstashResult {
@@ -30,8 +36,15 @@ interface UpstashRequester {
   request(req: { path?: string[]; body?: unknown }): Promise<UpstashResult | UpstashResult[]>;
 }
 
-/** The structural slice of an @upstash/redis `Redis` we rely on (any 1.34+ instance fits). */
-export type UpstashLike = Pick<UpstashRedis, "createScript" | "multi">;
+/**
+ * What tells an @upstash/redis `Redis` (any 1.34+ instance, any platform entry) from other
+ * clients. The HTTP client we actually use is its `client`, protected in its type, so it is
+ * checked at run time (`isUpstash`), not here.
+ */
+export interface UpstashLike {
+  createScript(script: string): unknown;
+  multi(): unknown;
+}
 
 /** `{ url, token }` plus any other @upstash/redis constructor option (`retry`, `signal`...). */
 export interface UpstashConfig {
@@ -41,12 +54,8 @@ export interface UpstashConfig {
 }
 
 export function isUpstash(value: unknown): value is UpstashLike {
-  const v = value as Record<string, unknown> | null;
   return (
-    !!v &&
-    typeof v.createScript === "function" &&
-    typeof v.multi === "function" &&
-    typeof requesterOf(v)?.request === "function"
+    hasMethods(value, "createScript", "multi") && typeof requesterOf(value)?.request === "function"
   );
 }
 

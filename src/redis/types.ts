@@ -59,6 +59,20 @@ export interface BlockingRedisClient extends RedisClient {
   close(): Promise<void>;
 }
 
+/** Whether `value` has a function under each of these names: the shape checks of the guards below. */
+export function hasMethods(value: unknown, ...names: string[]): boolean {
+  const v = value as Record<string, unknown> | null;
+  return !!v && names.every((name) => typeof v[name] === "function");
+}
+
+export function isRedisClient(value: unknown): value is RedisClient {
+  return hasMethods(value, "call", "multi", "pipeline", "evalScript");
+}
+
+export function isBlockingRedisClient(value: unknown): value is BlockingRedisClient {
+  return isRedisClient(value) && hasMethods(value, "blocking", "close");
+}
+
 /** EVALSHA through `call`; on a NOSCRIPT reply (the script cache was flushed), EVAL once. */
 export async function evalWithFallback(
   call: (command: RedisCommand) => Promise<RedisReply>,

@@ -18,7 +18,7 @@ import { isJobDefinition } from "../core/define-job";
 import { ConfigError, coerceError } from "../core/errors";
 import { Keys } from "../core/keys";
 import { fromIoredis, isIoredis } from "../redis/tcp";
-import type { BlockingRedisClient } from "../redis/types";
+import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
 import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
@@ -87,8 +87,8 @@ export class Worker extends WorkerEvents {
     checkOptions(options);
     this.#o = options;
     const input = options.redis;
-    if (isBlockingClient(input)) {
-      this.#redis = input as BlockingRedisClient;
+    if (isBlockingRedisClient(input)) {
+      this.#redis = input;
       this.#ownsAdapter = false;
     } else if (isIoredis(input)) {
       this.#redis = fromIoredis(input);
@@ -497,19 +497,6 @@ export class Worker extends WorkerEvents {
 }
 
 export type { ServerMiddleware };
-
-/** Structural check (not core/redis-input, which would pull the REST client into the bundle). */
-function isBlockingClient(value: unknown): value is BlockingRedisClient {
-  const v = value as Record<string, unknown> | null;
-  return (
-    !!v &&
-    typeof v.call === "function" &&
-    typeof v.multi === "function" &&
-    typeof v.evalScript === "function" &&
-    typeof v.blocking === "function" &&
-    typeof v.close === "function"
-  );
-}
 
 function jidOf(payload: string): string | undefined {
   return /"jid":"([^"]*)"/.exec(payload)?.[1];
