@@ -24,7 +24,7 @@ import {
   toContext,
 } from "./context";
 import { JobRecord } from "./job-record";
-import type { Page } from "./queue";
+import { type Page, pageWindow } from "./queue";
 import { requeuedPayload } from "./requeue";
 
 /** Jobs per script call in bulk actions: bounded so one call never blocks Redis for long. */
@@ -105,11 +105,10 @@ export class JobSet {
     count = 25,
     options: { reverse?: boolean } = {},
   ): Promise<Page<SortedEntry>> {
-    const current = Math.max(1, Math.floor(page) || 1);
-    const start = (current - 1) * count;
+    const { page: current, start, end } = pageWindow(page, count);
     const [total, items] = await this.ctx.redis.multi([
       ["zcard", this.key],
-      [options.reverse ? "zrevrange" : "zrange", this.key, start, start + count - 1, "WITHSCORES"],
+      [options.reverse ? "zrevrange" : "zrange", this.key, start, end, "WITHSCORES"],
     ]);
     return { page: current, total: replyNumber(total), items: this.#entries(items) };
   }
