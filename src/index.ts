@@ -52,7 +52,7 @@ export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
 export type { StandardSchemaV1 } from "./core/standard-schema";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
-export { fromIoredis } from "./redis/tcp";
+export { fromIoredis, type IoredisLike } from "./redis/tcp";
 export type {
   BlockingRedisClient,
   LuaScript,
