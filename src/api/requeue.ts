@@ -21,12 +21,10 @@ export function requeuedPayload(
   try {
     obj = RawJsonObject.parse(stored);
   } catch (err) {
-    throw new JobPayloadError(
-      `Cannot enqueue a job whose payload is not JSON: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    const reason = (err as Error).message;
+    throw new JobPayloadError(`Cannot enqueue a job whose payload is not JSON: ${reason}`, {
+      cause: err,
+    });
   }
   const rawQueue = obj.getRaw("queue");
   const queue = rawQueue ? (JSON.parse(rawQueue) as unknown) : "default";
