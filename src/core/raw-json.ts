@@ -100,7 +100,7 @@ export class RawJsonObject {
 export function rawArrayItems(json: string): string[] {
   const items: string[] = [];
   let i = skipWs(json, 0);
-  if (json[i] !== "[") throw new SyntaxError("not a JSON array");
+  if (json[i] !== "[") throw new JobPayloadError("not a JSON array");
   i = skipWs(json, i + 1);
   while (i < json.length && json[i] !== "]") {
     const end = skipValue(json, i);
