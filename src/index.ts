@@ -23,12 +23,17 @@ export {
   type JobOptions,
 } from "./core/define-job";
 export {
+  ArgumentError,
   ConfigError,
   coerceError,
   EdgekiqError,
+  type ErrorCode,
   JobArgumentError,
   JobPayloadError,
   JobValidationError,
+  MiddlewareError,
+  RedisReplyError,
+  UnsupportedError,
   type ValidationIssue,
 } from "./core/errors";
 export {
@@ -47,7 +52,7 @@ export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
 export type { StandardSchemaV1 } from "./core/standard-schema";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
-export { fromIoredis } from "./redis/tcp";
+export { fromIoredis, type IoredisLike } from "./redis/tcp";
 export type {
   BlockingRedisClient,
   LuaScript,
@@ -56,4 +61,3 @@ export type {
   RedisCommand,
   RedisReply,
 } from "./redis/types";
-export { RedisReplyError } from "./redis/types";

@@ -4,10 +4,13 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "../../src/core/errors";
 
 export async function loadModule(path: string, cwd: string): Promise<unknown> {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
-  if (!existsSync(file)) throw new Error(`cannot find the jobs file ${path} (looked at ${file})`);
+  if (!existsSync(file)) {
+    throw new ConfigError(`cannot find the jobs file ${path} (looked at ${file})`);
+  }
   const url = pathToFileURL(file).href;
   if (!/\.(ts|mts|cts|tsx)$/.test(file)) return import(url);
   const { tsImport } = await import("tsx/esm/api");

@@ -3,6 +3,7 @@
  * namespace), plus small helpers that read raw replies the same way over TCP and over REST (the
  * REST transport may return numbers where TCP returns numeric strings).
  */
+import { ArgumentError } from "../core/errors";
 import { Keys } from "../core/keys";
 import { type RedisInput, toRedisClient } from "../core/redis-input";
 import type { RedisClient, RedisReply } from "../redis/types";
@@ -106,7 +107,7 @@ export async function scanSetWindow(
   key: string,
   { cursor = "0", count, match, maxCalls = 10 }: SetWindowOptions,
 ): Promise<SetWindow> {
-  if (!isScanCursor(cursor)) throw new RangeError(`not a scan cursor: ${cursor}`);
+  if (!isScanCursor(cursor)) throw new ArgumentError(`not a scan cursor: ${cursor}`);
   const members = new Set<string>();
   let next = cursor;
   for (let calls = 0; calls < maxCalls; calls++) {

@@ -3,7 +3,14 @@
  * `Sidekiq::API` (queues, scheduled/retry/dead sets, processes, running jobs, stats), over any
  * `RedisClient` (TCP or REST). Never imported by the worker.
  */
-export { decodeBacktrace, encodeBacktrace } from "./backtrace";
+export { decodeBacktrace, encodeBacktrace } from "../core/backtrace";
+export {
+  ArgumentError,
+  EdgekiqError,
+  JobPayloadError,
+  RedisReplyError,
+  UnsupportedError,
+} from "../core/errors";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";

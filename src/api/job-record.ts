@@ -4,9 +4,9 @@
  * reading and never re-serialised; a payload that is not JSON still has a record (its `item` is
  * empty) so it can be seen and deleted.
  */
+import { decodeBacktrace } from "../core/backtrace";
 import { timestampToMs } from "../core/clock";
 import { RawJsonObject } from "../core/raw-json";
-import { decodeBacktrace } from "./backtrace";
 
 /** ActiveJob's wrapper classes, whose real arguments sit inside `args[0].arguments`. */
 const ACTIVE_JOB_WRAPPERS = new Set([

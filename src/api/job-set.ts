@@ -5,12 +5,13 @@
  * 1. Reading: size, pages (by score; the dead set newest first), `fetch(score, jid)`, `findJob`
  *    (ZSCAN `*jid*`), `scan(text)`.
  * 2. Acting on one entry, always by its stored string: delete (ZREM), retry now / add to queue
- *    and kill (Lua: move only if ZREM removed it; see scripts.ts), reschedule.
+ *    and kill (Lua: move only if ZREM removed it; see move-to-queues.lua), reschedule.
  * 3. Bulk: clear, retryAll, killAll, in batches that each run as one script.
  */
 
 import { scoreText } from "../core/clock";
-import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS } from "../core/keys";
+import { deadCommands, deadTrimArgs } from "../core/dead-set";
+import { moveToDead, moveToQueues } from "../redis/scripts/index.gen";
 import type { RedisReply } from "../redis/types";
 import {
   type ApiContext,
@@ -23,9 +24,8 @@ import {
   toContext,
 } from "./context";
 import { JobRecord } from "./job-record";
-import type { Page } from "./queue";
+import { type Page, pageWindow } from "./queue";
 import { requeuedPayload } from "./requeue";
-import { killScript, moveToQueuesScript } from "./scripts";
 
 /** Jobs per script call in bulk actions: bounded so one call never blocks Redis for long. */
 const BATCH = 100;
@@ -105,11 +105,10 @@ export class JobSet {
     count = 25,
     options: { reverse?: boolean } = {},
   ): Promise<Page<SortedEntry>> {
-    const current = Math.max(1, Math.floor(page) || 1);
-    const start = (current - 1) * count;
+    const { page: current, start, end } = pageWindow(page, count);
     const [total, items] = await this.ctx.redis.multi([
       ["zcard", this.key],
-      [options.reverse ? "zrevrange" : "zrange", this.key, start, start + count - 1, "WITHSCORES"],
+      [options.reverse ? "zrevrange" : "zrange", this.key, start, end, "WITHSCORES"],
     ]);
     return { page: current, total: replyNumber(total), items: this.#entries(items) };
   }
@@ -186,11 +185,10 @@ export class JobSet {
   /** Moves these exact members to the dead set (trimmed as Sidekiq trims it). */
   async killValues(values: readonly string[], nowMs: number = Date.now()): Promise<number> {
     if (values.length === 0) return 0;
-    const now = nowMs / 1000;
     const reply = await this.ctx.redis.evalScript(
-      await killScript(),
+      moveToDead,
       [this.key, this.ctx.keys.dead],
-      [scoreText(now), scoreText(now - DEAD_TIMEOUT_SECONDS), DEAD_MAX_JOBS, ...values],
+      [...deadTrimArgs(nowMs), ...values],
     );
     return replyNumber(reply);
   }
@@ -241,21 +239,22 @@ export class JobSet {
     const now = Date.now();
     const keys = [this.key, this.ctx.keys.queues];
     const args: string[] = [];
-    const errors: string[] = [];
+    let firstError: unknown;
     for (const value of values) {
       try {
         const { queue, payload } = requeuedPayload(value, now, { decrementRetryCount: decrement });
         keys.push(this.ctx.keys.queue(queue));
         args.push(value, queue, payload);
       } catch (err) {
-        errors.push((err as Error).message);
+        // A JobPayloadError: the entry cannot go to a queue; it stays where it is.
+        firstError ??= err;
       }
     }
     if (keys.length === 2) {
-      if (strict) throw new Error(errors[0] ?? "nothing to enqueue");
+      if (strict && firstError) throw firstError;
       return 0;
     }
-    return replyNumber(await this.ctx.redis.evalScript(await moveToQueuesScript(), keys, args));
+    return replyNumber(await this.ctx.redis.evalScript(moveToQueues, keys, args));
   }
 
   #entries(reply: RedisReply | undefined): SortedEntry[] {
@@ -290,12 +289,7 @@ export class DeadSet extends JobSet {
 
   /** Adds a payload (exact string) to the dead set, trimmed as Sidekiq trims it. */
   async kill(value: string, nowMs: number = Date.now()): Promise<void> {
-    const now = nowMs / 1000;
-    await this.ctx.redis.multi([
-      ["zadd", this.key, scoreText(now), value],
-      ["zremrangebyscore", this.key, "-inf", scoreText(now - DEAD_TIMEOUT_SECONDS)],
-      ["zremrangebyrank", this.key, 0, -DEAD_MAX_JOBS],
-    ]);
+    await this.ctx.redis.multi(deadCommands(this.ctx.keys, value, nowMs));
   }
 
   override killAll(): Promise<number> {

@@ -11,6 +11,7 @@
  * Only `pipeline` is used, so both read the same over TCP and over REST. Minutes are UTC, newest
  * the one `now` falls in (partly written while it lasts, as in Sidekiq).
  */
+import { ArgumentError } from "../core/errors";
 import { HISTOGRAM_BOUNDS_MS, histogramKey, metricsKey } from "../core/keys";
 import type { RedisCommand } from "../redis/types";
 import {
@@ -160,7 +161,7 @@ export class Metrics {
 function minuteWindow(options: MetricsQueryOptions): MetricsResult {
   const count = options.minutes ?? METRICS_PERIODS["1h"];
   if (!Number.isInteger(count) || count < 1 || count > MAX_MINUTES) {
-    throw new RangeError(`minutes must be an integer from 1 to ${MAX_MINUTES}, got ${count}`);
+    throw new ArgumentError(`minutes must be an integer from 1 to ${MAX_MINUTES}, got ${count}`);
   }
   const now = options.now ?? Date.now();
   const newest = now - (((now % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);

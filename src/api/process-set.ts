@@ -8,6 +8,7 @@
  * 3. Remote control: `quiet` / `stop` / `dumpThreads` = `LPUSH <id>-signals TSTP|TERM|TTIN` +
  *    `EXPIRE 60` in MULTI, picked up at the process's next heartbeat (wire spec §7.4).
  */
+import { UnsupportedError } from "../core/errors";
 import { PROCESS_TTL_SECONDS } from "../core/keys";
 import {
   type ApiContext,
@@ -81,7 +82,9 @@ export class Process {
   async #signal(name: "TSTP" | "TERM" | "TTIN"): Promise<void> {
     // Sidekiq 7 refuses too: an embedded process belongs to its host (e.g. Puma).
     if (this.embedded && name !== "TTIN") {
-      throw new Error(`Cannot ${name === "TSTP" ? "quiet" : "stop"} an embedded process`);
+      throw new UnsupportedError(
+        `Cannot ${name === "TSTP" ? "quiet" : "stop"} an embedded process`,
+      );
     }
     await signalProcess(this.ctx, this.identity, name);
   }

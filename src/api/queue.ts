@@ -46,6 +46,16 @@ export interface QueueScan {
   queues: { queue: Queue; size: number; latency: number }[];
 }
 
+/** Page `page` (1-based; anything below 1 or not a number is page 1) of `count` items per page. */
+export function pageWindow(
+  page: number,
+  count: number,
+): { page: number; start: number; end: number } {
+  const current = Math.max(1, Math.floor(page) || 1);
+  const start = (current - 1) * count;
+  return { page: current, start, end: start + count - 1 };
+}
+
 export class QueueJob extends JobRecord {
   constructor(
     value: string,
@@ -146,9 +156,7 @@ export class Queue {
     count = 25,
     options: { oldestFirst?: boolean } = {},
   ): Promise<Page<QueueJob>> {
-    const current = Math.max(1, Math.floor(page) || 1);
-    const start = (current - 1) * count;
-    const end = start + count - 1;
+    const { page: current, start, end } = pageWindow(page, count);
     const range: [number, number] = options.oldestFirst ? [-end - 1, -start - 1] : [start, end];
     const [total, items] = await this.ctx.redis.multi([
       ["llen", this.#key],

@@ -3,7 +3,8 @@
  * Sidekiq's `SortedEntry#retry` + `Client.push` make it: `retry_count` decremented (so the manual
  * attempt does not use up a retry) and a fresh `enqueued_at`, every other byte kept as stored.
  */
-import { formatFloat } from "../core/clock";
+import { formatFloat, isEpochMs } from "../core/clock";
+import { JobPayloadError } from "../core/errors";
 import { RawJsonObject } from "../core/raw-json";
 
 export interface Requeued {
@@ -20,12 +21,17 @@ export function requeuedPayload(
   try {
     obj = RawJsonObject.parse(stored);
   } catch (err) {
-    throw new Error(`Cannot enqueue a job whose payload is not JSON: ${(err as Error).message}`);
+    const reason = (err as Error).message;
+    throw new JobPayloadError(`Cannot enqueue a job whose payload is not JSON: ${reason}`, {
+      cause: err,
+    });
   }
   const rawQueue = obj.getRaw("queue");
   const queue = rawQueue ? (JSON.parse(rawQueue) as unknown) : "default";
   if (typeof queue !== "string" || queue === "") {
-    throw new Error(`Cannot enqueue job: its "queue" is not a non-empty string (${rawQueue})`);
+    throw new JobPayloadError(
+      `Cannot enqueue job: its "queue" is not a non-empty string (${rawQueue})`,
+    );
   }
   if (options.decrementRetryCount) {
     const raw = obj.getRaw("retry_count");
@@ -38,7 +44,7 @@ export function requeuedPayload(
 
 /** A timestamp in the unit the job already uses: Sidekiq 8 integer ms, else float seconds. */
 function timestampLike(rawCreatedAt: string | undefined, nowMs: number): string {
-  if (rawCreatedAt && /^\d+$/.test(rawCreatedAt) && Number(rawCreatedAt) >= 1e11) {
+  if (rawCreatedAt && /^\d+$/.test(rawCreatedAt) && isEpochMs(Number(rawCreatedAt))) {
     return String(Math.round(nowMs));
   }
   return formatFloat(nowMs / 1000);

@@ -9,6 +9,7 @@
  * 3. `queues()`: every queue's length, longest first; `queueLengths()` one window of them.
  *    `reset()`: the lifetime counters to 0.
  */
+import { ArgumentError } from "../core/errors";
 import { statDate } from "../core/keys";
 import {
   type ApiContext,
@@ -181,7 +182,7 @@ export class Stats {
    */
   async history(days: number, start: Date = new Date()): Promise<StatsHistory> {
     if (!Number.isInteger(days) || days < 1 || days > 1825) {
-      throw new RangeError(`days must be an integer from 1 to 1825, got ${days}`);
+      throw new ArgumentError(`days must be an integer from 1 to 1825, got ${days}`);
     }
     const dates: string[] = [];
     for (let i = 0; i < days; i++) dates.push(statDate(start.getTime() - i * 86_400_000));

@@ -4,6 +4,7 @@
  * value = `{"queue","payload","run_at"}` where `payload` is the job JSON double-encoded as a string
  * (or, from old writers, an object). Data is as fresh as each process's last heartbeat.
  */
+import { isEpochMs } from "../core/clock";
 import { RawJsonObject } from "../core/raw-json";
 import {
   type ApiContext,
@@ -99,7 +100,7 @@ function parseWork(process: string, tid: string, json: string): Work | undefined
       tid,
       queue: typeof queue === "string" ? queue : "",
       // Seconds on the wire in every Sidekiq; accept milliseconds from a writer that got it wrong.
-      run_at: !Number.isFinite(runAt) ? 0 : runAt > 1e11 ? runAt / 1000 : runAt,
+      run_at: !Number.isFinite(runAt) ? 0 : isEpochMs(runAt) ? runAt / 1000 : runAt,
       payload,
       job: new JobRecord(payload),
     };

@@ -10,6 +10,8 @@
  * - an error nested in an array (a Lua table `{err=...}`) becomes its text.
  */
 
+import { toBase64 } from "../core/bytes";
+
 export type JsonResult = string | number | null | JsonResult[];
 
 const utf8 = new TextDecoder();
@@ -18,22 +20,12 @@ const toUtf8 = new TextEncoder();
 export function encodeReply(reply: unknown, base64: boolean): JsonResult {
   if (reply === null || reply === undefined) return null;
   if (typeof reply === "number") return reply;
-  if (reply instanceof Uint8Array) return base64 ? bytesToBase64(reply) : utf8.decode(reply);
-  if (typeof reply === "string") return base64 ? bytesToBase64(toUtf8.encode(reply)) : reply;
+  if (reply instanceof Uint8Array) return base64 ? toBase64(reply) : utf8.decode(reply);
+  if (typeof reply === "string") return base64 ? toBase64(toUtf8.encode(reply)) : reply;
   if (Array.isArray(reply)) return reply.map((r) => encodeReply(r, base64));
   if (reply instanceof Error) return encodeReply(reply.message, base64);
   if (typeof reply === "bigint" || typeof reply === "boolean") {
     return typeof reply === "boolean" ? (reply ? 1 : 0) : String(reply);
   }
   return encodeReply(String(reply), base64);
-}
-
-/** Standard base64 with padding, in chunks so large values do not overflow the call stack. */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
 }

@@ -3,6 +3,7 @@
  * tokens })` is a fetch handler for Node, Bun and Deno servers; `loadTokens` reads the token file
  * and environment. Web APIs only; the caller brings the ioredis instance.
  */
+export { ConfigError } from "../core/errors";
 export {
   type Bridge,
   type BridgeOptions,

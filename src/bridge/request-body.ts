@@ -4,10 +4,12 @@
  * the shape the endpoint takes: one command (`["SET","k","v"]`) or a list of them. Arguments may
  * be strings, numbers or booleans, as @upstash/redis sends them; numbers go on as decimal text.
  */
+import { EdgekiqError } from "../core/errors";
 
 /** A client error the bridge answers with `status` and `{ error: message }`. */
-export class BridgeHttpError extends Error {
+export class BridgeHttpError extends EdgekiqError {
   override readonly name = "BridgeHttpError";
+  readonly code = "BRIDGE_REQUEST";
   constructor(
     readonly status: number,
     message: string,

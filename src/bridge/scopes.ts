@@ -12,10 +12,11 @@
  *
  * Returns undefined when allowed, else the NOPERM message for a 403.
  */
+import { digestHex } from "../core/bytes";
 import { Keys } from "../core/keys";
 import { pushIdempotent } from "../redis/scripts/index.gen";
 import { commandInfo } from "./commands";
-import { type BridgeToken, sha1Hex, type TokenScope } from "./tokens";
+import type { BridgeToken, TokenScope } from "./tokens";
 
 /** A scope compiled once per token. */
 export type ScopeCheck = (name: string, args: readonly string[]) => Promise<string | undefined>;
@@ -51,7 +52,8 @@ function enqueueScope(keys: Keys): ScopeCheck {
         return args[0] === keys.schedule ? undefined : denied(name, outside);
       case "evalsha":
       case "eval": {
-        const sha = name === "eval" ? await sha1Hex(args[0] ?? "") : args[0]?.toLowerCase();
+        const sha =
+          name === "eval" ? await digestHex("SHA-1", args[0] ?? "") : args[0]?.toLowerCase();
         if (sha !== pushIdempotent.sha1) return denied(name, " (only the push script)");
         // The script's keys: queues, schedule, then (marker, queue) pairs, in that order.
         const n = Number(args[1]);
@@ -104,7 +106,7 @@ function explicitScope(
     if (name === "eval" || name === "evalsha" || name === "eval_ro" || name === "evalsha_ro") {
       const sha = name.startsWith("evalsha")
         ? args[0]?.toLowerCase()
-        : await sha1Hex(args[0] ?? "");
+        : await digestHex("SHA-1", args[0] ?? "");
       if (!sha || !shas.has(sha)) return denied(name, " (script not in this token's list)");
     }
     if (name === "fcall" || name === "fcall_ro")

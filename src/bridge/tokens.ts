@@ -11,6 +11,7 @@
  * or the array alone. See docs/bridge.md.
  */
 import * as v from "valibot";
+import { digest, digestHex, equalBytes, fromHex } from "../core/bytes";
 import {
   checkConfig,
   expected,
@@ -185,18 +186,9 @@ export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = 
   };
 }
 
-/** Hex SHA-256 of a string (WebCrypto, so every runtime has it). */
-export async function sha256Hex(text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-/** Hex SHA-1 (the Lua script identity EVALSHA uses). */
-export async function sha1Hex(text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** Hex SHA-256 of a token: what a token file's `sha256` holds instead of the secret. */
+export function sha256Hex(token: string): Promise<string> {
+  return digestHex("SHA-256", token);
 }
 
 /** Returns the token an `Authorization` header carries, or undefined. */
@@ -213,30 +205,14 @@ export function createAuthenticator(
   return async (authorization) => {
     const match = /^Bearer ([^\s]+)$/i.exec(authorization?.trim() ?? "");
     // Hash even a missing token, so a request without one costs the same as a wrong one.
-    const presented = new Uint8Array(
-      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(match?.[1] ?? "")),
-    );
+    const presented = await digest("SHA-256", match?.[1] ?? "");
     let found = -1;
     const list = await known();
     for (let i = 0; i < list.length; i++) {
-      const same = equalConstantTime(presented, list[i]!);
+      const same = equalBytes(presented, list[i]!);
       // Branch-free select: keeps scanning after a match.
       found = same ? i : found;
     }
     return match && found >= 0 ? tokens[found] : undefined;
   };
-}
-
-/** Compares two equal-length digests touching every byte. */
-function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-function fromHex(text: string): Uint8Array {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }

@@ -6,6 +6,7 @@
 import { bridge } from "../bridge/bridge";
 import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
+import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText, wholeNumber } from "./args";
 import {
   ALLOWED_HOST_FLAG,
@@ -18,7 +19,6 @@ import {
   portFlag,
   REDIS_FLAG,
 } from "./common";
-import { createLogger } from "./logger";
 import type { CliRuntime } from "./runtime";
 import { serveUntilStopped } from "./serve-until-stopped";
 

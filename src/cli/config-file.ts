@@ -25,7 +25,7 @@ import {
   stringValue,
 } from "../core/config-check";
 import { ConfigError } from "../core/errors";
-import { isLogLevel, type LogLevel } from "./logger";
+import { isLogLevel, type LogLevel } from "../worker/logger";
 import { parseRedisUrl, type RedisConnectionOptions } from "./redis-options";
 
 /** `--log-level` and `"logLevel"`. */

@@ -1,7 +1,8 @@
 /**
- * The `edgekiq` CLI: dispatches to a subcommand and turns the errors a person can act on
- * (ConfigError: a bad flag, a missing file, a bad queue weight) into one line on stderr and a
- * non-zero exit code. Anything else is a bug and keeps its stack.
+ * The `edgekiq` CLI: dispatches to a subcommand and turns every error edgekiq throws on purpose
+ * (an `EdgekiqError`) into one line on stderr, `edgekiq <command>: <message>`, without a stack:
+ * exit code 2 for configuration errors (a bad flag, a missing file, a bad queue weight), 1 for
+ * the others. Anything else is a bug and reaches the runtime entry, which prints its stack.
  */
 import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
@@ -53,7 +54,7 @@ export async function main(argv: readonly string[], rt: CliRuntime): Promise<num
   } catch (err) {
     if (err instanceof EdgekiqError) {
       rt.stderr(`edgekiq ${name}: ${err.message}`);
-      return 2;
+      return err.code === "CONFIG" ? 2 : 1;
     }
     throw err;
   }

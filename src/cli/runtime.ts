@@ -3,12 +3,17 @@
  * `(argv, runtime) -> exit code`; runtimes/{node,bun,deno}/bin.ts each build one of these from
  * their own APIs, so nothing under src/ touches `process`, `Deno` or `Bun`.
  */
+import type { Redis } from "ioredis";
 import type { IoredisLike } from "../redis/tcp";
 import type { Platform } from "../worker/platform";
 import type { RedisConnectionOptions } from "./redis-options";
 
-/** An ioredis connection as the CLI uses it: commands, events for outage logs, and closing. */
-export type CliRedis = IoredisLike & {
+/**
+ * An ioredis connection as the CLI uses it: commands, events for outage logs, and closing; its
+ * `duplicate()` is ioredis's own, since the bridge's pools duplicate it into full connections.
+ */
+export type CliRedis = Omit<IoredisLike, "duplicate"> & {
+  duplicate: Redis["duplicate"];
   on(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
   off(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
   disconnect(): void;

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
+import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText } from "./args";
 import {
   ALLOWED_HOST_FLAG,
@@ -19,7 +20,6 @@ import {
   portFlag,
   REDIS_FLAG,
 } from "./common";
-import { createLogger } from "./logger";
 import type { CliRuntime } from "./runtime";
 import { isLoopback, serveUntilStopped } from "./serve-until-stopped";
 

@@ -12,12 +12,12 @@
 import * as v from "valibot";
 import { oneOf } from "../core/config-check";
 import { ConfigError } from "../core/errors";
+import { createLogger, type Logger } from "../worker/logger";
 import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
 import { type FlagSpec, helpText, wholeNumber } from "./args";
 import { HELP_FLAG, NAMESPACE_FLAG, openCommandRedis, parseCommand, REDIS_FLAG } from "./common";
 import { type FileConfig, LOG_FORMAT, LOG_LEVEL, parseConfigFile } from "./config-file";
-import { createLogger, type Logger } from "./logger";
 import type { RedisWatch } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 

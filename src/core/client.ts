@@ -12,7 +12,7 @@
  */
 import { pushIdempotent, push as pushScript } from "../redis/scripts/index.gen";
 import type { RedisArg, RedisClient, RedisCommand } from "../redis/types";
-import { realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
+import { isEpochMs, realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
 import { isJobDefinition, type JobArgs, type JobDefinition } from "./define-job";
 import { ConfigError } from "./errors";
 import { assertJsonArgs, type JobPayload, newJid, type RetryOption } from "./job";
@@ -52,7 +52,7 @@ export interface PushItem {
   class: string | JobDefinition<any, any>;
   args?: unknown[];
   queue?: string;
-  /** When to run: a Date, or epoch seconds (values above 1e11 are taken as epoch ms). */
+  /** When to run: a Date, or epoch seconds (epoch ms are recognised, see `isEpochMs`). */
   at?: number | Date;
   retry?: RetryOption;
   jid?: string;
@@ -316,7 +316,7 @@ function toEpochSeconds(at: number | Date): number {
   const ms =
     at instanceof Date
       ? at.getTime()
-      : typeof at === "number" && at > 1e11
+      : typeof at === "number" && isEpochMs(at)
         ? at
         : Number(at) * 1000;
   if (!Number.isFinite(ms))

@@ -20,12 +20,19 @@ export function toTimestamp(ms: number, unit: TimestampUnit): number {
 }
 
 /**
- * Reads a job timestamp in either unit, as Sidekiq 8 does by JSON type; we go by magnitude, which
- * also handles a seconds value that lost its `.0`: below 1e11 it is seconds (year 5138 in ms).
+ * Whether an epoch timestamp is in milliseconds (Sidekiq 8) rather than seconds (6.x, 7.x, every
+ * ZSET score). Sidekiq 8 tells them apart by JSON type (Integer = ms); we go by magnitude, which
+ * also handles a seconds value that lost its `.0`: 1e11 is 1973 in ms and the year 5138 in
+ * seconds, so no real timestamp is near it. Every reader and writer of either unit asks this.
  */
+export function isEpochMs(value: number): boolean {
+  return value >= 1e11;
+}
+
+/** Reads a job timestamp in either unit as epoch ms; undefined if it is not a finite number. */
 export function timestampToMs(value: unknown): number | undefined {
   if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
-  return value < 1e11 ? value * 1000 : value;
+  return isEpochMs(value) ? value : value * 1000;
 }
 
 /** A ZSET score (float epoch seconds) as Ruby's `Float#to_s` would print it. */

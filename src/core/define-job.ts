@@ -3,7 +3,7 @@
  * its arguments. A definition holds no handler (the worker registers that), so edge code can
  * import it to enqueue with checked, typed arguments.
  */
-import { JobValidationError } from "./errors";
+import { ConfigError, JobValidationError } from "./errors";
 import type { RetryOption } from "./job";
 import {
   type InferInput,
@@ -60,7 +60,7 @@ export function defineJob<S extends StandardSchemaV1<any, any> | undefined = und
 ): JobDefinition<ArgsInput<S>, ArgsOutput<S>> {
   const { name, args: schema, ...options } = definition;
   if (typeof name !== "string" || name === "") {
-    throw new TypeError("defineJob: `name` must be the job's class name");
+    throw new ConfigError("defineJob: `name` must be the job's class name");
   }
   return {
     kind: "edgekiq.job",

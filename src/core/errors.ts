@@ -1,22 +1,57 @@
 /**
- * The few error classes edgekiq throws. Each has a literal `name` (so it survives minification
- * and reads well in logs) and passes `cause` through. Control-flow outcomes (retried, dead) are
- * values, not exceptions.
+ * The errors edgekiq throws on purpose. Each is an `EdgekiqError` with a stable `code` to branch on
+ * (`err.code === "CONFIG"`, never the message text), a literal `name` (it survives minification
+ * and reads well in logs) and `cause` passed through. The codes of every layer (the worker's and
+ * the bridge's included) are listed in `ErrorCode` and in docs/errors.md. Control-flow outcomes
+ * (retried, dead) are values, not exceptions. Imports nothing, so every layer can use it.
  */
 
+/** Every code an `EdgekiqError` can carry; a code, once published, keeps its meaning. */
+export type ErrorCode =
+  | "CONFIG"
+  | "ARGUMENT"
+  | "MIDDLEWARE"
+  | "JOB_ARGUMENT"
+  | "JOB_VALIDATION"
+  | "JOB_PAYLOAD"
+  | "REDIS_REPLY"
+  | "UNSUPPORTED"
+  | "UNKNOWN_JOB"
+  | "JOB_TIMEOUT"
+  | "SHUTDOWN"
+  | "BRIDGE_REQUEST";
+
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
-export class EdgekiqError extends Error {
+export abstract class EdgekiqError extends Error {
   override readonly name: string = "EdgekiqError";
+  abstract readonly code: ErrorCode;
 }
 
-/** Bad configuration: a missing Redis, a bad queue weight, an unknown option value. */
+/**
+ * Bad configuration: a missing Redis, a bad queue weight, an unknown option value, a job definition
+ * without a name, a CLI flag or file that cannot work. The CLI exits 2 on these.
+ */
 export class ConfigError extends EdgekiqError {
   override readonly name = "ConfigError";
+  readonly code = "CONFIG";
+}
+
+/** A method argument out of its range (e.g. `Stats#history(days)` beyond five years). */
+export class ArgumentError extends EdgekiqError {
+  override readonly name = "ArgumentError";
+  readonly code = "ARGUMENT";
+}
+
+/** A middleware broke the chain's contract (called `next()` twice). */
+export class MiddlewareError extends EdgekiqError {
+  override readonly name = "MiddlewareError";
+  readonly code = "MIDDLEWARE";
 }
 
 /** Job arguments that are not JSON-native; `path` is where the bad value sits (`args[1].when`). */
 export class JobArgumentError extends EdgekiqError {
   override readonly name = "JobArgumentError";
+  readonly code = "JOB_ARGUMENT";
   constructor(
     message: string,
     readonly jobClass: string,
@@ -35,6 +70,7 @@ export interface ValidationIssue {
 /** Job arguments that fail the job's schema; lists every issue. */
 export class JobValidationError extends EdgekiqError {
   override readonly name = "JobValidationError";
+  readonly code = "JOB_VALIDATION";
   constructor(
     readonly jobClass: string,
     readonly issues: readonly ValidationIssue[],
@@ -48,6 +84,32 @@ export class JobValidationError extends EdgekiqError {
 /** A payload read from Redis that cannot be a job: not JSON, not an object, no class, bad args. */
 export class JobPayloadError extends EdgekiqError {
   override readonly name = "JobPayloadError";
+  readonly code = "JOB_PAYLOAD";
+}
+
+/**
+ * Redis answered with an error. `message` is Redis's own text (`NOSCRIPT No matching script…`);
+ * `redisCode` is its first word, Redis's error prefix (`ERR`, `NOSCRIPT`, `WRONGTYPE`, `NOAUTH`…),
+ * which is what to branch on. A network failure is not a reply and is passed through as it is.
+ */
+export class RedisReplyError extends EdgekiqError {
+  override readonly name = "RedisReplyError";
+  readonly code = "REDIS_REPLY";
+  readonly redisCode: string | undefined;
+  constructor(
+    message: string,
+    /** The command that failed (its name only: arguments may hold job data). */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.redisCode = /^[A-Z][A-Z0-9_-]*(?= |$)/.exec(message)?.[0];
+  }
+}
+
+/** An operation this object cannot do, e.g. stopping an embedded Sidekiq process from the API. */
+export class UnsupportedError extends EdgekiqError {
+  override readonly name = "UnsupportedError";
+  readonly code = "UNSUPPORTED";
 }
 
 /** Turns anything thrown (a string, an object, undefined) into an Error without losing its text. */

@@ -2,6 +2,7 @@
  * The job model: Sidekiq's payload fields with their exact wire names (wire spec §2.2), jids,
  * strict-args checking (§2.4) and reading payloads written by anyone (Ruby 6.4/7.x/8.x or us).
  */
+import { toHex } from "./bytes";
 import { JobArgumentError, JobPayloadError } from "./errors";
 
 /** Sidekiq's `retry` option: true = the default 25, false = none, N = N retries. */
@@ -42,7 +43,6 @@ export interface JobPayload {
   [extra: string]: unknown;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 /** Random bytes drawn 4 KiB at a time: one Web Crypto call serves 341 jids (bulk pushes). */
 const pool = new Uint8Array(4092);
 let poolOffset = pool.length;
@@ -53,10 +53,9 @@ export function newJid(): string {
     crypto.getRandomValues(pool);
     poolOffset = 0;
   }
-  let hex = "";
-  for (let i = poolOffset; i < poolOffset + 12; i++) hex += HEX[pool[i]!];
+  const jid = toHex(pool, poolOffset, poolOffset + 12);
   poolOffset += 12;
-  return hex;
+  return jid;
 }
 
 /**

@@ -4,6 +4,7 @@
  * `JSON.stringify` already does — plus float timestamps that keep their `.0` (a whole second is
  * written `1795917297.0`, never `1795917297`, which an 8.x reader would take for milliseconds).
  */
+import { isEpochMs } from "./clock";
 
 /** Top-level payload fields that hold epoch timestamps. */
 export const TIME_FIELDS: ReadonlySet<string> = new Set([
@@ -21,7 +22,9 @@ export function dumpJob(job: Record<string, unknown>): string {
   let wholeSeconds = false;
   for (const field of TIME_FIELDS) {
     const value = job[field];
-    if (typeof value === "number" && Number.isInteger(value) && value < 1e11) wholeSeconds = true;
+    if (typeof value === "number" && Number.isInteger(value) && !isEpochMs(value)) {
+      wholeSeconds = true;
+    }
   }
   if (!wholeSeconds) return JSON.stringify(job);
   let out = "{";
@@ -36,12 +39,12 @@ export function dumpJob(job: Record<string, unknown>): string {
 }
 
 function dumpField(key: string, value: unknown): string {
-  // Below 1e11 a timestamp is seconds (milliseconds are ~1.8e12): keep Ruby's float form.
+  // A whole number of seconds keeps Ruby's float form; milliseconds stay integers.
   if (
     TIME_FIELDS.has(key) &&
     typeof value === "number" &&
     Number.isInteger(value) &&
-    value < 1e11
+    !isEpochMs(value)
   ) {
     return `${value}.0`;
   }

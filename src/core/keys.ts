@@ -69,8 +69,6 @@ export class Keys {
 /** Sidekiq's constants that go with the keys. */
 export const STATS_TTL_SECONDS = 5 * 365 * 24 * 60 * 60;
 export const PROCESS_TTL_SECONDS = 60;
-export const DEAD_MAX_JOBS = 10_000;
-export const DEAD_TIMEOUT_SECONDS = 180 * 24 * 60 * 60;
 /**
  * Sidekiq 7 job metrics of one UTC minute: `j|YYYYMMDD|H:M` (hour and minute unpadded). A function,
  * not a `Keys` method, so the edge bundle (which has the client's `Keys`) leaves it out.

@@ -3,6 +3,7 @@
  * and a `next` to call the rest of the chain. Not calling `next` stops the push (client) or skips
  * the job (server); changing fields of the job changes what is pushed or run.
  */
+import { MiddlewareError } from "./errors";
 
 export type Middleware<T, C> = (
   job: T,
@@ -29,7 +30,7 @@ export async function runChain<T, C>(
     }
     let called = false;
     await chain[i]!(job, context, () => {
-      if (called) return Promise.reject(new Error("middleware called next() twice"));
+      if (called) return Promise.reject(new MiddlewareError("middleware called next() twice"));
       called = true;
       return dispatch(i + 1);
     });

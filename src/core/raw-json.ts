@@ -10,6 +10,7 @@
  * The scanners are loops, not recursion, so any depth JSON.parse accepts is fine; they are also
  * exported for showing stored bytes (`rawArrayItems`, `skipString`).
  */
+import { JobPayloadError } from "./errors";
 
 interface Entry {
   rawKey: string;
@@ -21,12 +22,17 @@ export class RawJsonObject {
 
   private constructor() {}
 
-  /** Splits `json` into its top-level members. Throws SyntaxError if it is not a JSON object. */
+  /** Splits `json` into its top-level members. Throws JobPayloadError if it is not a JSON object. */
   static parse(json: string): RawJsonObject {
     // Full validation first: the scanner below trusts the structure.
-    const parsed: unknown = JSON.parse(json);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (err) {
+      throw new JobPayloadError((err as Error).message, { cause: err });
+    }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new SyntaxError("payload is not a JSON object");
+      throw new JobPayloadError("payload is not a JSON object");
     }
     const obj = new RawJsonObject();
     let i = skipWs(json, 0) + 1; // past "{"
@@ -94,7 +100,7 @@ export class RawJsonObject {
 export function rawArrayItems(json: string): string[] {
   const items: string[] = [];
   let i = skipWs(json, 0);
-  if (json[i] !== "[") throw new SyntaxError("not a JSON array");
+  if (json[i] !== "[") throw new JobPayloadError("not a JSON array");
   i = skipWs(json, i + 1);
   while (i < json.length && json[i] !== "]") {
     const end = skipValue(json, i);

@@ -3,24 +3,23 @@
  * instance (TCP), an @upstash/redis instance (REST), or `{ url, token }` for REST.
  */
 
-import { fromUpstash, fromUpstashConfig, isUpstash, isUpstashConfig } from "../redis/rest";
-import { fromIoredis, isIoredis } from "../redis/tcp";
-import type { RedisClient } from "../redis/types";
+import {
+  fromUpstash,
+  fromUpstashConfig,
+  isUpstash,
+  isUpstashConfig,
+  type UpstashConfig,
+  type UpstashLike,
+} from "../redis/rest";
+import { fromIoredis, type IoredisLike, isIoredis } from "../redis/tcp";
+import { isRedisClient, type RedisClient } from "../redis/types";
 import { ConfigError } from "./errors";
 
-/** Anything `new Client({ redis })` accepts. */
-export type RedisInput = RedisClient | object;
-
-export function isRedisClient(value: unknown): value is RedisClient {
-  const v = value as Record<string, unknown> | null;
-  return (
-    !!v &&
-    typeof v.call === "function" &&
-    typeof v.multi === "function" &&
-    typeof v.pipeline === "function" &&
-    typeof v.evalScript === "function"
-  );
-}
+/**
+ * Anything `new Client({ redis })` (and the API and the dashboard) accepts. All four are
+ * structural types: declaring them pulls neither ioredis nor @upstash/redis into the edge entry.
+ */
+export type RedisInput = RedisClient | IoredisLike | UpstashLike | UpstashConfig;
 
 export function toRedisClient(input: RedisInput | undefined): RedisClient {
   if (isRedisClient(input)) return input;

@@ -12,16 +12,17 @@
  * 3. `{ url, token }` builds the instance on first use, by a dynamic import, so code that passes
  *    its own instance or uses TCP never loads the Upstash client through us.
  *
- * @upstash/redis is imported as a type only: the user's bundle carries exactly one copy of it,
- * built from the platform entry they chose (`@upstash/redis/cloudflare`, the Node entry...).
+ * @upstash/redis is never imported statically (its slice we use is written out structurally): the
+ * user's bundle carries exactly one copy of it, built from the platform entry they chose
+ * (`@upstash/redis/cloudflare`, the Node entry...).
  */
-import type { Redis as UpstashRedis } from "@upstash/redis";
+import { ConfigError, RedisReplyError } from "../core/errors";
 import {
   evalWithFallback,
+  hasMethods,
   type RedisClient,
   type RedisCommand,
   type RedisReply,
-  RedisReplyError,
 } from "./types";
 
 /** What @upstash/redis's HTTP client answers per command. */
@@ -35,8 +36,15 @@ interface UpstashRequester {
   request(req: { path?: string[]; body?: unknown }): Promise<UpstashResult | UpstashResult[]>;
 }
 
-/** The structural slice of an @upstash/redis `Redis` we rely on (any 1.34+ instance fits). */
-export type UpstashLike = Pick<UpstashRedis, "createScript" | "multi">;
+/**
+ * What tells an @upstash/redis `Redis` (any 1.34+ instance, any platform entry) from other
+ * clients. The HTTP client we actually use is its `client`, protected in its type, so it is
+ * checked at run time (`isUpstash`), not here.
+ */
+export interface UpstashLike {
+  createScript(script: string): unknown;
+  multi(): unknown;
+}
 
 /** `{ url, token }` plus any other @upstash/redis constructor option (`retry`, `signal`...). */
 export interface UpstashConfig {
@@ -46,12 +54,8 @@ export interface UpstashConfig {
 }
 
 export function isUpstash(value: unknown): value is UpstashLike {
-  const v = value as Record<string, unknown> | null;
   return (
-    !!v &&
-    typeof v.createScript === "function" &&
-    typeof v.multi === "function" &&
-    typeof requesterOf(v)?.request === "function"
+    hasMethods(value, "createScript", "multi") && typeof requesterOf(value)?.request === "function"
   );
 }
 
@@ -74,7 +78,7 @@ export function isUpstashConfig(value: unknown): value is UpstashConfig {
 export function fromUpstash(redis: UpstashLike): RedisClient {
   const requester = requesterOf(redis);
   if (typeof requester?.request !== "function") {
-    throw new TypeError("fromUpstash: expected an @upstash/redis `Redis` instance");
+    throw new ConfigError("fromUpstash: expected an @upstash/redis `Redis` instance");
   }
   return fromRequester(async () => requester);
 }
@@ -95,7 +99,7 @@ export function fromUpstashConfig(config: UpstashConfig): RedisClient {
         return requesterOf(redis)!;
       },
       (err: unknown) => {
-        throw new Error(
+        throw new ConfigError(
           "`redis: { url, token }` needs the @upstash/redis package (npm install @upstash/redis)",
           { cause: err },
         );
@@ -160,9 +164,9 @@ function unwrap(reply: UpstashResult, name: string): RedisReply {
 
 /**
  * A non-2xx answer makes @upstash/redis throw `UpstashError("<error>, command was: <body>")`.
- * Keep Redis's own text (callers match on it, e.g. NOSCRIPT) and drop the echoed command, which
- * holds job arguments that must not end up in logs. Anything else (a network failure after the
- * client's retries, a non-JSON body) is not a Redis reply and is rethrown as is.
+ * Keep Redis's own text (its first word becomes `redisCode`, e.g. NOSCRIPT) and drop the echoed
+ * command, which holds job arguments that must not end up in logs. Anything else (a network
+ * failure after the client's retries, a non-JSON body) is not a Redis reply and is rethrown as is.
  */
 function replyError(err: unknown, body: unknown, name: string): unknown {
   if (!(err instanceof Error) || err.name !== "UpstashError") return err;

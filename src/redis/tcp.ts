@@ -1,24 +1,39 @@
 /**
  * The TCP transport: adapts an ioredis instance to `BlockingRedisClient`.
  *
- * ioredis is imported as a type only, so this file is edge-safe and the user's own ioredis
- * instance (their TLS, Sentinel, ACL settings) is used as given. Blocking commands run on
+ * ioredis is not imported at all (the slice we use is written out structurally), so this file is
+ * edge-safe, the edge entry's declarations need no ioredis, and the user's own ioredis instance
+ * (their TLS, Sentinel, ACL settings) is used as given. Blocking commands run on
  * `duplicate()`d connections, one per lane, created on first use and closed by `close()`.
  */
-import type { Redis } from "ioredis";
+import { RedisReplyError } from "../core/errors";
 import {
   type BlockingRedisClient,
   evalWithFallback,
+  hasMethods,
   type RedisArg,
   type RedisCommand,
   type RedisReply,
-  RedisReplyError,
 } from "./types";
 
-/** The slice of ioredis we use; a structural type so any ioredis 5/6 instance fits. */
-export type IoredisLike = Pick<Redis, "call" | "multi" | "pipeline" | "duplicate" | "quit"> & {
-  status?: string;
-};
+/** The slice of an ioredis instance we use, structurally: any ioredis 5/6 `Redis` fits. */
+export interface IoredisLike {
+  /** The connection state ("ready", "connecting"…); also what tells ioredis from other clients. */
+  readonly status: string;
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  multi(): IoredisBatch;
+  pipeline(): IoredisBatch;
+  /** A new connection with the same options (for blocking commands). */
+  duplicate(): IoredisLike;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** ioredis's `ChainableCommander`, as far as a MULTI or a pipeline needs it. */
+export interface IoredisBatch {
+  call(command: string, ...args: string[]): unknown;
+  exec(): Promise<[error: Error | null, result: unknown][] | null>;
+}
 
 export interface IoredisAdapterOptions {
   /** Quit the main connection on `close()` (true when we created it, e.g. from a URL). */
@@ -26,13 +41,9 @@ export interface IoredisAdapterOptions {
 }
 
 export function isIoredis(value: unknown): value is IoredisLike {
-  const v = value as Record<string, unknown> | null;
   return (
-    !!v &&
-    typeof v.call === "function" &&
-    typeof v.duplicate === "function" &&
-    typeof v.pipeline === "function" &&
-    typeof v.status === "string"
+    hasMethods(value, "call", "duplicate", "pipeline") &&
+    typeof (value as { status?: unknown }).status === "string"
   );
 }
 
@@ -83,7 +94,7 @@ export function fromIoredis(
   async function blocking(command: RedisCommand, lane = "default"): Promise<RedisReply> {
     let conn = lanes.get(lane);
     if (!conn) {
-      conn = redis.duplicate() as IoredisLike;
+      conn = redis.duplicate();
       lanes.set(lane, conn);
     }
     const [name, ...args] = toArgs(command);
@@ -98,7 +109,7 @@ export function fromIoredis(
     const conns = [...lanes.values()];
     lanes.clear();
     // disconnect() rather than quit(): a blocked BLMOVE would otherwise hold quit() until it times out.
-    await Promise.all(conns.map((c) => (c as unknown as { disconnect(): void }).disconnect()));
+    for (const c of conns) c.disconnect();
     if (options.ownsConnection) await redis.quit().catch(() => undefined);
   }
 
@@ -123,9 +134,13 @@ function wireName(name: string): string {
   return name === "hgetall" ? "HGETALL" : name;
 }
 
-function wrap(err: unknown, command?: string): Error {
-  if (err instanceof RedisReplyError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  // ioredis prefixes EXEC failures with "EXECABORT"; keep Redis's own text either way.
-  return new RedisReplyError(message, command);
+/**
+ * An error reply (ioredis's `ReplyError`, told apart by its class name since ioredis is not
+ * imported here) becomes a `RedisReplyError` with Redis's own text (EXEC failures keep their
+ * `EXECABORT`). Anything else (a closed connection, a timeout) is not a reply and is passed
+ * through as it is, as the REST transport does.
+ */
+function wrap(err: unknown, command?: string): unknown {
+  if (!(err instanceof Error) || err.name !== "ReplyError") return err;
+  return new RedisReplyError(err.message, command);
 }

@@ -3,8 +3,9 @@
  * `Requester`). Commands are data — arrays — so `multi` and `pipeline` need no mirrored API, and the
  * same interface fits a TCP client (ioredis) and an HTTP one (@upstash/redis: one request per multi).
  *
- * Edge-safe: types only, no imports.
+ * Edge-safe: Web APIs only.
  */
+import { RedisReplyError } from "../core/errors";
 
 /** A command argument. Numbers are sent as their decimal text. */
 export type RedisArg = string | number;
@@ -58,22 +59,21 @@ export interface BlockingRedisClient extends RedisClient {
   close(): Promise<void>;
 }
 
-/** Thrown for an error reply; `message` is Redis's own text (e.g. `NOSCRIPT No matching script`). */
-export class RedisReplyError extends Error {
-  override readonly name = "RedisReplyError";
-  constructor(
-    message: string,
-    readonly command?: string,
-  ) {
-    super(message);
-  }
+/** Whether `value` has a function under each of these names: the shape checks of the guards below. */
+export function hasMethods(value: unknown, ...names: string[]): boolean {
+  const v = value as Record<string, unknown> | null;
+  return !!v && names.every((name) => typeof v[name] === "function");
 }
 
-export function isNoScriptError(err: unknown): boolean {
-  return err instanceof Error && /NOSCRIPT/i.test(err.message);
+export function isRedisClient(value: unknown): value is RedisClient {
+  return hasMethods(value, "call", "multi", "pipeline", "evalScript");
 }
 
-/** EVALSHA through `call`; on NOSCRIPT (matched by message, as Sidekiq does), EVAL once. */
+export function isBlockingRedisClient(value: unknown): value is BlockingRedisClient {
+  return isRedisClient(value) && hasMethods(value, "blocking", "close");
+}
+
+/** EVALSHA through `call`; on a NOSCRIPT reply (the script cache was flushed), EVAL once. */
 export async function evalWithFallback(
   call: (command: RedisCommand) => Promise<RedisReply>,
   script: LuaScript,
@@ -83,7 +83,7 @@ export async function evalWithFallback(
   try {
     return await call(["evalsha", script.sha1, keys.length, ...keys, ...args]);
   } catch (err) {
-    if (!isNoScriptError(err)) throw err;
+    if (!(err instanceof RedisReplyError && err.redisCode === "NOSCRIPT")) throw err;
     return call(["eval", script.lua, keys.length, ...keys, ...args]);
   }
 }

@@ -3,6 +3,7 @@
  * (compared in constant time), or a function of the request (a session check, an SSO header).
  * `"open"` turns it off and must be asked for explicitly; the CLI allows that only on loopback.
  */
+import { digest, equalBytes, fromBase64 } from "../core/bytes";
 import { ConfigError } from "../core/errors";
 
 export type DashboardAuth =
@@ -26,11 +27,13 @@ export function authenticator(auth: DashboardAuth | undefined): Authenticator {
     auth.username !== "" &&
     auth.password !== ""
   ) {
-    const expected = digest(`${auth.username}:${auth.password}`);
+    // Hashing both sides first makes the comparison length-independent as well as constant-time.
+    const expected = digest("SHA-256", `${auth.username}:${auth.password}`);
     const realm = (auth.realm ?? "edgekiq").replace(/["\\]/g, "");
     return async (request) => {
       const given = basicCredentials(request.headers.get("authorization"));
-      if (given !== undefined && equalBytes(await expected, await digest(given))) return undefined;
+      if (given !== undefined && equalBytes(await expected, await digest("SHA-256", given)))
+        return undefined;
       return unauthorized(realm);
     };
   }
@@ -50,21 +53,8 @@ function basicCredentials(header: string | null): string | undefined {
   const match = header?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
   if (!match) return undefined;
   try {
-    const binary = atob(match[1]!);
-    return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    return new TextDecoder().decode(fromBase64(match[1]!));
   } catch {
     return undefined;
   }
-}
-
-/** Hashing both sides first makes the comparison length-independent as well as constant-time. */
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -9,7 +9,7 @@
  * The secret is random per `dashboard()` unless given, so a restart invalidates open forms (the
  * user reloads); several instances behind a load balancer need the same `secret`.
  */
-import { equalBytes } from "./auth";
+import { equalBytes, toBase64Url } from "../core/bytes";
 
 export const CSRF_COOKIE = "edgekiq_csrf";
 export const CSRF_FIELD = "authenticity_token";
@@ -62,10 +62,4 @@ export class Csrf {
     if (!equalBytes(expected, new TextEncoder().encode(token))) return "invalid CSRF token";
     return undefined;
   }
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -1,9 +1,10 @@
-/** The worker's own error classes; job failures use these names as `error_class`. */
+/** The worker's own error classes; job failures use these names as `error_class`. Codes: core/errors. */
 import { EdgekiqError } from "../core/errors";
 
 /** A job names a class no handler is registered for (Sidekiq raises NameError here). */
 export class UnknownJobError extends EdgekiqError {
   override readonly name = "UnknownJobError";
+  readonly code = "UNKNOWN_JOB";
   constructor(readonly jobClass: string) {
     super(
       `No handler registered for job class "${jobClass}" (uninitialized constant ${jobClass}); ` +
@@ -15,6 +16,7 @@ export class UnknownJobError extends EdgekiqError {
 /** A job ran longer than its `timeoutSeconds`. */
 export class JobTimeoutError extends EdgekiqError {
   override readonly name = "JobTimeoutError";
+  readonly code = "JOB_TIMEOUT";
   constructor(jobClass: string, seconds: number) {
     super(`Job "${jobClass}" timed out after ${seconds} s`);
   }
@@ -23,6 +25,7 @@ export class JobTimeoutError extends EdgekiqError {
 /** The reason given to `ctx.signal` when a stop's shutdown timeout runs out (Sidekiq::Shutdown). */
 export class ShutdownError extends EdgekiqError {
   override readonly name = "ShutdownError";
+  readonly code = "SHUTDOWN";
   constructor() {
     super("The worker is shutting down; this job will be requeued");
   }

@@ -17,8 +17,8 @@
  * 6. `quarantineIfInvalid()`: a job whose bytes are not UTF-8 cannot be acknowledged by its
  *    decoded string; it goes to `dead` with its exact bytes instead of sticking in our list.
  */
-import { scoreText } from "../core/clock";
-import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
+import { deadTrimArgs } from "../core/dead-set";
+import type { Keys } from "../core/keys";
 import {
   fetchBatch,
   quarantineUtf8,
@@ -273,11 +273,10 @@ export class ReliableFetch {
   }
 
   async #quarantine(queueIndex: number): Promise<void> {
-    const now = Date.now() / 1000;
     const moved = (await this.redis.evalScript(
       quarantineUtf8,
       [this.inProgressKeys[queueIndex]!, this.keys.dead],
-      [scoreText(now), scoreText(now - DEAD_TIMEOUT_SECONDS), DEAD_MAX_JOBS],
+      deadTrimArgs(Date.now()),
     )) as string[];
     for (const job of moved) {
       const s = String(job);

@@ -2,19 +2,26 @@
  * @module edgekiq/worker — the runtime-agnostic worker engine: Sidekiq-compatible processing
  * with reliable fetch. Imports nothing Node-only; runtime facts come in through `Platform`.
  */
+export { ConfigError, EdgekiqError } from "../core/errors";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {
-  compressBacktrace,
   DEFAULT_MAX_RETRIES,
   type DeathHandler,
-  decompressBacktrace,
   type RetriesExhaustedHook,
   type RetryInHook,
   type RetryInResult,
   type RetryOutcome,
 } from "./job-retry";
-export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger";
+export {
+  consoleLogger,
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from "./logger";
 export type { WorkerOptions } from "./options";
 export { type Platform, type SignalName, webPlatform } from "./platform";
 export { parseQueues, type QueueConfig, type QueueSpec } from "./queues";

@@ -15,9 +15,17 @@
  *    date is death, so no job waits in `retry` at a huge or infinite score.
  * 4. Rewriting never re-serialises: RawJsonObject keeps every untouched byte (big integers, 3.0).
  */
-import { formatFloat, scoreText, type TimestampUnit, toTimestamp } from "../core/clock";
+import { encodeBacktrace } from "../core/backtrace";
+import {
+  formatFloat,
+  scoreText,
+  type TimestampUnit,
+  timestampToMs,
+  toTimestamp,
+} from "../core/clock";
+import { deadCommands } from "../core/dead-set";
 import type { JobPayload, RetryOption } from "../core/job";
-import { DEAD_MAX_JOBS, DEAD_TIMEOUT_SECONDS, type Keys } from "../core/keys";
+import type { Keys } from "../core/keys";
 import { RawJsonObject } from "../core/raw-json";
 import type { RedisCommand } from "../redis/types";
 
@@ -113,13 +121,13 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
   if (msg.backtrace !== undefined && msg.backtrace !== false && msg.backtrace !== null) {
     let lines = backtraceLines(error);
     if (typeof msg.backtrace === "number") lines = lines.slice(0, Math.max(0, msg.backtrace));
-    set(raw, msg, "error_backtrace", await compressBacktrace(lines, config.sidekiqVersion));
+    set(raw, msg, "error_backtrace", await encodeBacktrace(lines, config.sidekiqVersion));
   }
 
   let exhausted = input.kill === true || count >= max;
   if (!exhausted && typeof msg.retry_for === "number" && typeof msg.failed_at === "number") {
-    const failedMs = msg.failed_at < 1e11 ? msg.failed_at * 1000 : msg.failed_at;
-    exhausted = failedMs + msg.retry_for * 1000 < nowMs;
+    const failedMs = timestampToMs(msg.failed_at);
+    exhausted = failedMs !== undefined && failedMs + msg.retry_for * 1000 < nowMs;
   }
   const json = raw.toString();
 
@@ -169,16 +177,6 @@ export async function planFailure(input: FailureInput, config: RetryConfig): Pro
   return { outcome: { kind: "dead" }, commands };
 }
 
-/** Sidekiq's `DeadSet#kill` in one MULTI: add, then trim to 180 days and 10,000 jobs. */
-export function deadCommands(keys: Keys, json: string, nowMs: number): RedisCommand[] {
-  const now = nowMs / 1000;
-  return [
-    ["zadd", keys.dead, scoreText(now), json],
-    ["zremrangebyscore", keys.dead, "-inf", `(${scoreText(now - DEAD_TIMEOUT_SECONDS)}`],
-    ["zremrangebyrank", keys.dead, 0, -DEAD_MAX_JOBS],
-  ];
-}
-
 async function runDeathHandlers(msg: JobPayload, error: Error, config: RetryConfig) {
   for (const handler of config.deathHandlers) {
     try {
@@ -214,28 +212,4 @@ export function backtraceLines(error: Error): string[] {
   const frames = lines.filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
   if (frames.length > 0) return frames;
   return lines.filter((l) => /@/.test(l)).map((l) => l.trim());
-}
-
-/** `base64(zlib deflate(JSON lines))`, Sidekiq's `compress_backtrace`; Web API zlib only. */
-export async function compressBacktrace(lines: string[], sidekiqVersion: 6 | 7): Promise<string> {
-  const stream = new Blob([JSON.stringify(lines)])
-    .stream()
-    .pipeThrough(new CompressionStream("deflate"));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  const b64 = btoa(binary);
-  if (sidekiqVersion === 7) return b64;
-  // Ruby's Base64.encode64: a newline after every 60 characters and at the end.
-  return `${b64.match(/.{1,60}/g)?.join("\n") ?? ""}\n`;
-}
-
-/** Reads an `error_backtrace` written by any Sidekiq (strict or MIME base64). */
-export async function decompressBacktrace(encoded: string): Promise<string[]> {
-  const binary = atob(encoded.replace(/\s+/g, ""));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return JSON.parse(await new Response(stream).text()) as string[];
 }

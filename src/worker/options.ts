@@ -12,6 +12,8 @@ import {
   positiveInteger,
   positiveNumber,
 } from "../core/config-check";
+import type { IoredisLike } from "../redis/tcp";
+import type { BlockingRedisClient } from "../redis/types";
 import type { DeathHandler } from "./job-retry";
 import type { Logger } from "./logger";
 import type { Platform } from "./platform";
@@ -23,7 +25,7 @@ export interface WorkerOptions {
    * An ioredis instance (the worker adds one duplicated connection per queue for blocking
    * fetches) or a `BlockingRedisClient`. REST clients cannot block, so they cannot run a worker.
    */
-  redis: object;
+  redis: IoredisLike | BlockingRedisClient;
   /** `["critical", "default"]` (strict order) or `[["critical", 3], ["default", 1]]` (weighted). */
   queues?: readonly QueueSpec[];
   /** Jobs run at once. Default 10. */

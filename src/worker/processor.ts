@@ -13,6 +13,7 @@
  *    `planFailure`'s commands and the acknowledgement go in the same MULTI.
  */
 import { monoMs } from "../core/clock";
+import { deadCommands } from "../core/dead-set";
 import { coerceError, JobPayloadError, JobValidationError } from "../core/errors";
 import { type JobPayload, parseJob } from "../core/job";
 import type { Keys } from "../core/keys";
@@ -21,7 +22,7 @@ import type { RedisCommand } from "../redis/types";
 import type { AckBatcher } from "./ack-batcher";
 import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { ReliableFetch } from "./fetch";
-import { deadCommands, planFailure, type RetryConfig } from "./job-retry";
+import { planFailure, type RetryConfig } from "./job-retry";
 import type { Logger } from "./logger";
 import type { MetricsTracker } from "./metrics";
 import type { Slots } from "./slots";

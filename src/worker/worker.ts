@@ -11,13 +11,14 @@
  *    remove the process from `processes` and put everything left in our in-progress lists back
  *    at the front of its queue ("it is worse to lose a job than to run it twice").
  */
+import { randomHex } from "../core/bytes";
 import type { TimestampUnit } from "../core/clock";
 import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
 import { isJobDefinition } from "../core/define-job";
 import { ConfigError, coerceError } from "../core/errors";
 import { Keys } from "../core/keys";
 import { fromIoredis, isIoredis } from "../redis/tcp";
-import type { BlockingRedisClient } from "../redis/types";
+import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import { ShutdownError } from "./errors";
 import { addTo, ReliableFetch, recoverOrphanLists } from "./fetch";
@@ -86,8 +87,8 @@ export class Worker extends WorkerEvents {
     checkOptions(options);
     this.#o = options;
     const input = options.redis;
-    if (isBlockingClient(input)) {
-      this.#redis = input as BlockingRedisClient;
+    if (isBlockingRedisClient(input)) {
+      this.#redis = input;
       this.#ownsAdapter = false;
     } else if (isIoredis(input)) {
       this.#redis = fromIoredis(input);
@@ -103,7 +104,7 @@ export class Worker extends WorkerEvents {
     this.queueConfig = parseQueues(options.queues);
     this.logger = options.logger ?? consoleLogger();
     this.platform = options.platform ?? webPlatform;
-    this.identity = `${this.platform.hostname()}:${this.platform.pid}:${nonce()}`;
+    this.identity = `${this.platform.hostname()}:${this.platform.pid}:${randomHex(6)}`;
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -496,26 +497,6 @@ export class Worker extends WorkerEvents {
 }
 
 export type { ServerMiddleware };
-
-/** Structural check (not core/redis-input, which would pull the REST client into the bundle). */
-function isBlockingClient(value: unknown): value is BlockingRedisClient {
-  const v = value as Record<string, unknown> | null;
-  return (
-    !!v &&
-    typeof v.call === "function" &&
-    typeof v.multi === "function" &&
-    typeof v.evalScript === "function" &&
-    typeof v.blocking === "function" &&
-    typeof v.close === "function"
-  );
-}
-
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
-  return hex;
-}
 
 function jidOf(payload: string): string | undefined {
   return /"jid":"([^"]*)"/.exec(payload)?.[1];

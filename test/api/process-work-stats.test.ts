@@ -1,7 +1,7 @@
 // ProcessSet, WorkSet and Stats on a real Redis, from heartbeat data shaped exactly as Sidekiq 6.4
 // and 7.3 write it (wire spec §1.3, §1.4, §7.1; the live-captured values).
 import { beforeEach, describe, expect, it } from "vitest";
-import { ProcessSet, Stats, WorkSet } from "../../src/api";
+import { ArgumentError, ProcessSet, Stats, WorkSet } from "../../src/api";
 import { Client } from "../../src/core/client";
 import { statDate } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
@@ -172,8 +172,8 @@ describe("Stats", () => {
     const h = await new Stats({ redis }).history(3, new Date(now));
     expect(h.processed).toEqual({ "2026-11-29": 10, "2026-11-28": 7, "2026-11-27": 0 });
     expect(h.failed).toEqual({ "2026-11-29": 0, "2026-11-28": 2, "2026-11-27": 0 });
-    await expect(new Stats({ redis }).history(0)).rejects.toThrow(RangeError);
-    await expect(new Stats({ redis }).history(1826)).rejects.toThrow(RangeError);
+    await expect(new Stats({ redis }).history(0)).rejects.toThrow(ArgumentError);
+    await expect(new Stats({ redis }).history(1826)).rejects.toThrow(ArgumentError);
   });
 
   it("reset sets the lifetime counters to 0", async () => {

@@ -2,9 +2,9 @@
 // trim, byte-preserving rewrites, and bad input (not JSON, unknown class, schema failure).
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
+import { decodeBacktrace } from "../../src/core/backtrace";
 import { Client } from "../../src/core/client";
 import { defineJob } from "../../src/core/define-job";
-import { decompressBacktrace } from "../../src/worker/job-retry";
 import { useTestRedis } from "../helpers/redis";
 import { testWorker, waitFor } from "./worker-helpers";
 
@@ -231,9 +231,9 @@ describe("retry and death", () => {
     await waitFor(async () => (await t.redis.zcard("retry")) === 1);
     const [e] = await zsetEntries("retry");
     expect(e!.job.error_backtrace).toMatch(/^[A-Za-z0-9+/=]+$/); // strict base64 (Sidekiq 7)
-    const lines = await decompressBacktrace(e!.job.error_backtrace);
+    const lines = await decodeBacktrace(e!.job.error_backtrace);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/traceJobHandler/);
+    expect(lines![0]).toMatch(/traceJobHandler/);
   });
 
   it("truncates error_message to 10,000 characters and handles thrown non-Errors", async () => {

@@ -4,8 +4,8 @@
 // must return the same bytes; `CASES` is exported so a test can also compare two transports.
 import type { Redis } from "ioredis";
 import { beforeEach, describe, expect, it } from "vitest";
+import { RedisReplyError } from "../../src/core/errors";
 import type { LuaScript, RedisClient } from "../../src/redis/types";
-import { RedisReplyError } from "../../src/redis/types";
 
 export interface ConformanceContext {
   client: RedisClient;
@@ -193,9 +193,13 @@ export const CASES: ConformanceCase[] = [
           ["lpush", "mx:str", "a"],
         ]),
       );
-      return [err.message, await raw.get("mx:count")];
+      return [err.message, err.redisCode, await raw.get("mx:count")];
     },
-    expected: ["WRONGTYPE Operation against a key holding the wrong kind of value", "1"],
+    expected: [
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+      "WRONGTYPE",
+      "1",
+    ],
   },
   {
     name: "multi: a command Redis rejects while queuing discards the whole transaction",
@@ -231,9 +235,17 @@ export const CASES: ConformanceCase[] = [
     expected: [["OK", "a", 1, []], "ERR value is not an integer or out of range", "2"],
   },
   {
-    name: "errors: an unknown command rejects with Redis's own text",
-    run: async ({ client }) => (await rejection(client.call(["nosuchcommand", "a"]))).message,
-    expected: "ERR unknown command 'nosuchcommand', with args beginning with: 'a' ",
+    name: "errors: an unknown command rejects with Redis's own text and its error prefix",
+    run: async ({ client }) => {
+      const err = await rejection(client.call(["nosuchcommand", "a"]));
+      return [err.message, err.code, err.redisCode, err.command];
+    },
+    expected: [
+      "ERR unknown command 'nosuchcommand', with args beginning with: 'a' ",
+      "REDIS_REPLY",
+      "ERR",
+      "nosuchcommand",
+    ],
   },
   {
     name: "scripts: EVALSHA of an unknown script falls back to EVAL once, then EVALSHA works",
@@ -257,9 +269,9 @@ export const CASES: ConformanceCase[] = [
       const failing = await luaScript(`return redis.call("incr", KEYS[1]) -- ${Math.random()}`);
       await client.call(["set", "se:1", "text"]);
       const err = await rejection(client.evalScript(failing, ["se:1"], []));
-      return [noscript.message, /value is not an integer/.test(err.message)];
+      return [noscript.message, noscript.redisCode, /value is not an integer/.test(err.message)];
     },
-    expected: ["NOSCRIPT No matching script. Please use EVAL.", true],
+    expected: ["NOSCRIPT No matching script. Please use EVAL.", "NOSCRIPT", true],
   },
 ];
 

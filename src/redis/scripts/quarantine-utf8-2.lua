@@ -4,15 +4,15 @@
   match the stored bytes: the job would sit in the in-progress list for as long as the process
   lives and run again after every restart. The worker calls this when a fetched job contains
   U+FFFD; every element of the in-progress list that is not valid UTF-8 moves, with its exact
-  bytes, to the dead set (as Sidekiq does with a payload it cannot parse), trimmed as Sidekiq
-  trims it. Elements that are valid UTF-8 (a real U+FFFD) are left alone.
+  bytes, to the dead set (as Sidekiq does with a payload it cannot parse), trimmed by the bounds
+  the caller passes (core/dead-set.ts, Sidekiq's DeadSet#kill). Elements that are valid UTF-8 (a real U+FFFD) are left alone.
 
   Input:
     KEYS[1]  the in-progress list
     KEYS[2]  dead
     ARGV[1]  now, the dead-set score (epoch seconds)
-    ARGV[2]  the oldest score to keep (now - 180 days)
-    ARGV[3]  the most jobs the dead set keeps
+    ARGV[2]  trim: remove scores up to this one, inclusive (now - 180 days)
+    ARGV[3]  trim: ZREMRANGEBYRANK stop (negative: -10000 keeps the newest 9,999)
 
   Output:
     the moved job strings (raw bytes; the client decodes them as it decoded the fetched job)
@@ -61,7 +61,7 @@ for _, job in ipairs(redis.call("lrange", KEYS[1], 0, -1)) do
   end
 end
 if #out > 0 then
-  redis.call("zremrangebyscore", KEYS[2], "-inf", "(" .. ARGV[2])
-  redis.call("zremrangebyrank", KEYS[2], 0, -tonumber(ARGV[3]))
+  redis.call("zremrangebyscore", KEYS[2], "-inf", ARGV[2])
+  redis.call("zremrangebyrank", KEYS[2], 0, ARGV[3])
 end
 return out

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatFloat, timestampToMs, toTimestamp } from "../../../src/core/clock";
+import { JobPayloadError } from "../../../src/core/errors";
 import { dumpJob } from "../../../src/core/json";
 import { RawJsonObject } from "../../../src/core/raw-json";
 
@@ -70,7 +71,7 @@ describe("RawJsonObject", () => {
   it("handles whitespace, empty objects and refuses non-objects", () => {
     expect(RawJsonObject.parse(' { "a" : 1 , "b":[ ] } ').keys()).toEqual(["a", "b"]);
     expect(RawJsonObject.parse("{}").toString()).toBe("{}");
-    expect(() => RawJsonObject.parse("[1]")).toThrow(SyntaxError);
-    expect(() => RawJsonObject.parse("{nope")).toThrow(SyntaxError);
+    expect(() => RawJsonObject.parse("[1]")).toThrow(JobPayloadError);
+    expect(() => RawJsonObject.parse("{nope")).toThrow(JobPayloadError);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/core/errors";
 import { checkOptions, type WorkerOptions } from "../../../src/worker/options";
 
-const base: WorkerOptions = { redis: {} };
+const base: WorkerOptions = { redis: {} as never };
 
 describe("checkOptions", () => {
   it("accepts the defaults and good values", () => {
