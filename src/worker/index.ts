@@ -2,6 +2,7 @@
  * @module edgekiq/worker — the runtime-agnostic worker engine: Sidekiq-compatible processing
  * with reliable fetch. Imports nothing Node-only; runtime facts come in through `Platform`.
  */
+export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {
