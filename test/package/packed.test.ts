@@ -8,7 +8,6 @@
 //    through tsx once installed; without either, one line says what to install.
 // 3. Bun worker and 4. Deno worker: the same .ts jobs file, loaded by the runtime itself.
 // Slow (npm installs, four runtimes): everything shares one tarball.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
@@ -17,37 +16,25 @@ import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jobJson, ROOT } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
-import { waitFor } from "../helpers/ruby";
+import {
+  type Background,
+  npmInstall as install,
+  installed,
+  ok as okIn,
+  packTarball,
+  run as runIn,
+  start,
+} from "./npm";
 
 const t = await useTestRedis();
 const dir = mkdtempSync(join(tmpdir(), "edgekiq-packed-"));
 const bin = (name: string) => resolve(ROOT, "node_modules/.bin", name);
-/** The version of a package this repo installed: the one npm has in its cache already. */
-const installed = (name: string) =>
-  `${name}@${JSON.parse(readFileSync(resolve(ROOT, "node_modules", name, "package.json"), "utf8")).version}`;
-let tarball: string;
 /** Every child gets this file's own database as its Redis, never a default one. */
 const env = { ...process.env, NO_COLOR: "1", REDIS_URL: t.url };
-
-interface Result {
-  code: number;
-  out: string;
-}
-
-function run(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<Result> {
-  return new Promise((done) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 64 << 20, env }, (err, stdout, stderr) => {
-      const code = err ? Number((err as { code?: unknown }).code) || 1 : 0;
-      done({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-async function ok(cmd: string, args: string[], cwd: string, timeout?: number): Promise<string> {
-  const r = await run(cmd, args, cwd, timeout);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}:\n${r.out}`);
-  return r.out;
-}
+const run = (cmd: string, args: string[], cwd: string) => runIn(cmd, args, cwd, env);
+const ok = (cmd: string, args: string[], cwd: string) => okIn(cmd, args, cwd, env);
+const npmInstall = (cwd: string, specs: string[]) => install(cwd, specs, env);
+let tarball: string;
 
 /** A fresh project with `files`, and the tarball plus `deps` installed by npm. */
 async function project(name: string, deps: string[], files: Record<string, string> = {}) {
@@ -62,22 +49,8 @@ async function project(name: string, deps: string[], files: Record<string, strin
   return root;
 }
 
-function npmInstall(cwd: string, specs: string[]): Promise<string> {
-  return ok(
-    "npm",
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", ...specs],
-    cwd,
-    300_000,
-  );
-}
-
 beforeAll(async () => {
-  if (!existsSync(resolve(ROOT, "dist/cli.js"))) throw new Error("run `npm run build` first");
-  const out = await ok("npm", ["pack", "--json", "--pack-destination", dir], ROOT);
-  tarball = join(
-    dir,
-    (JSON.parse(out.slice(out.indexOf("["))) as { filename: string }[])[0]!.filename,
-  );
+  tarball = await packTarball(dir, env);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -99,9 +72,9 @@ const JOBS_JS = `export default {
 };
 `;
 
-const workers: ChildProcess[] = [];
+const workers: Background[] = [];
 afterEach(() => {
-  for (const child of workers.splice(0)) child.kill("SIGKILL");
+  for (const worker of workers.splice(0)) worker.kill();
 });
 
 /** Pushes a Hello job, starts a worker, waits for the job's line (and `also`), then stops it with
@@ -115,24 +88,11 @@ async function runsJob(
 ): Promise<void> {
   const jid = `${who.replace(/\W/g, "").slice(0, 8).padEnd(8, "0")}${"0".repeat(16)}`;
   await t.redis.lpush("queue:default", jobJson("Hello", [who], jid));
-  const child = spawn(cmd, args, {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  workers.push(child);
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise<number | string>((done) =>
-    child.on("exit", (code, signal) => done(code ?? signal ?? "?")),
-  );
-  const lines = [`hello ${who} ${jid}`, ...also];
-  await waitFor(() => lines.every((l) => out.includes(l)), 60_000, who).catch((err: Error) => {
-    throw new Error(`${err.message} to run:\n${out}`);
-  });
-  child.kill("SIGTERM");
-  expect(await exited).toBe(0);
+  const worker = start(cmd, args, cwd, env);
+  workers.push(worker);
+  await worker.waitFor([`hello ${who} ${jid}`, ...also]);
+  worker.child.kill("SIGTERM");
+  expect(await worker.exited).toBe(0);
 }
 
 describe("edge-only install: edgekiq + @upstash/redis", { timeout: 300_000 }, () => {
@@ -211,21 +171,20 @@ export default {
     expect(inputs.filter((p) => /ioredis|tsx/.test(p))).toEqual([]);
   });
 
-  it("type-checks under moduleResolution node (node10), bundler and nodenext", async () => {
+  it("type-checks under moduleResolution node (node10), bundler and nodenext, strict or not", async () => {
     writeFileSync(
       join(app, "check.ts"),
       `import { Client, defineJob, type JobArgs } from "edgekiq";
 import { FakeQueues } from "edgekiq/testing";
 const Job = defineJob({ name: "Job" });
 const client = new Client({ redis: new FakeQueues() });
-export const jid: Promise<string | null> = client.performAsync(Job);
+export const jid: Promise<string | null> = client.performAsync(Job, "a", 1);
 export type A = JobArgs<typeof Job>;
 `,
     );
     const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
     const common = [
       "--noEmit",
-      "--strict",
       "--skipLibCheck",
       "false",
       "--target",
@@ -233,21 +192,16 @@ export type A = JobArgs<typeof Job>;
       "--lib",
       "es2022,dom",
     ];
-    for (const [module, resolution] of [
-      ["esnext", "node"],
-      ["esnext", "bundler"],
-      ["nodenext", "nodenext"],
+    // The last one is the tsconfig `next dev` writes: moduleResolution node and strict false.
+    for (const [module, resolution, strict] of [
+      ["esnext", "node", "true"],
+      ["esnext", "bundler", "true"],
+      ["nodenext", "nodenext", "true"],
+      ["esnext", "node", "false"],
     ]) {
-      const r = await run(
-        process.execPath,
-        [tsc, ...common, "--module", module!, "--moduleResolution", resolution!, "check.ts"],
-        app,
-      );
-      expect({ resolution, out: r.out.trim(), code: r.code }).toEqual({
-        resolution,
-        out: "",
-        code: 0,
-      });
+      const args = ["--module", module!, "--moduleResolution", resolution!, "--strict", strict!];
+      const r = await run(process.execPath, [tsc, ...common, ...args, "check.ts"], app);
+      expect({ args, out: r.out.trim(), code: r.code }).toEqual({ args, out: "", code: 0 });
     }
   });
 
