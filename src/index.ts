@@ -1,6 +1,7 @@
 /**
  * @module edgekiq — the edge-safe surface: the client, job definitions, the job model, errors and
- * the Redis door's types. Imports nothing Node-only; `test/edge/bundle.test.ts` proves it.
+ * the Redis door's types. Imports nothing Node-only or TCP-only (`fromIoredis` is in
+ * `edgekiq/worker`); biome's import rules and `test/edge/bundle.test.ts` enforce it.
  */
 export {
   BULK_BATCH_SIZE,
@@ -52,7 +53,6 @@ export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
 export type { StandardSchemaV1 } from "./core/standard-schema";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
-export { fromIoredis, type IoredisLike } from "./redis/tcp";
 export type {
   BlockingRedisClient,
   LuaScript,

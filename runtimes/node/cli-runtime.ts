@@ -1,4 +1,4 @@
-// The CLI's runtime on Node: stdout/stderr, env, ioredis, tsx for .ts jobs files, node:http.
+// The CLI's runtime on Node: stdout/stderr, env, ioredis, .ts jobs files (load-module.ts), node:http.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";

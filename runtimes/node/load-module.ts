@@ -1,8 +1,11 @@
-// Loads the user's `-r` jobs file on Node: JavaScript natively, TypeScript through tsx (Node 20
-// cannot strip types itself). `tsImport` is used rather than a global loader hook because it also
-// loads a .ts file that sits in a CommonJS package (no "type": "module"), which the hook cannot.
+// Loads the user's `-r` jobs file on Node. JavaScript is imported as is; TypeScript through Node's
+// own type stripping where this Node has it (22.18+ and 23.6+ by default, 22.6+ with
+// --experimental-strip-types), else through tsx when the project has installed it (an optional
+// peer: Node 20 cannot strip types), else it fails with one line that says what to install.
+// `tsImport` is used rather than a global loader hook because it also loads a .ts file that sits
+// in a CommonJS package (no "type": "module"), which the hook cannot.
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../../src/core/errors";
 
@@ -12,9 +15,29 @@ export async function loadModule(path: string, cwd: string): Promise<unknown> {
     throw new ConfigError(`cannot find the jobs file ${path} (looked at ${file})`);
   }
   const url = pathToFileURL(file).href;
-  if (!/\.(ts|mts|cts|tsx)$/.test(file)) return import(url);
-  const { tsImport } = await import("tsx/esm/api");
-  const mod = (await tsImport(url, import.meta.url)) as { default?: { __esModule?: boolean } };
+  const ext = extname(file);
+  if (![".ts", ".mts", ".cts", ".tsx"].includes(ext)) return import(url);
+  // Node strips .ts, .mts and .cts itself; .tsx (JSX) always needs tsx.
+  if (ext !== ".tsx" && nodeStripsTypes()) return import(url);
+  const tsx = await import("tsx/esm/api").catch(() => undefined);
+  if (!tsx) {
+    throw new Error(
+      `Node ${process.version} cannot load TypeScript by itself and tsx is not installed: ` +
+        "npm install --save-dev tsx, or use Node 22.18+ (22.6+ with --experimental-strip-types), " +
+        "Bun or Deno, or compile the jobs file to JavaScript",
+    );
+  }
+  const mod = (await tsx.tsImport(url, import.meta.url)) as {
+    default?: { __esModule?: boolean };
+  };
   // A .ts file compiled as CommonJS arrives wrapped once more: { default: { __esModule, default } }.
   return mod.default?.__esModule ? mod.default : mod;
+}
+
+/** Whether this Node strips TypeScript types itself (`process.features.typescript`, 22.10+), or
+ * was started with the flag that turns it on (22.6 to 22.9 have the flag but not the feature). */
+function nodeStripsTypes(): boolean {
+  if ((process.features as { typescript?: string | false }).typescript) return true;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  return flags.some((flag) => /^--experimental-(strip|transform)-types$/.test(flag));
 }

@@ -47,13 +47,20 @@ export interface JobDefinition<TInput extends unknown[] = unknown[], TOutput = T
   readonly $output?: TOutput;
 }
 
-type ArgsInput<S> =
-  S extends StandardSchemaV1<any, any>
+// `[S] extends [undefined]` first: without strictNullChecks (Next.js writes `strict: false`),
+// `undefined extends StandardSchemaV1` holds, and a job without a schema would take `never`.
+type ArgsInput<S> = [S] extends [undefined]
+  ? unknown[]
+  : S extends StandardSchemaV1<any, any>
     ? InferInput<S> extends unknown[]
       ? InferInput<S>
       : never
     : unknown[];
-type ArgsOutput<S> = S extends StandardSchemaV1<any, any> ? InferOutput<S> : unknown[];
+type ArgsOutput<S> = [S] extends [undefined]
+  ? unknown[]
+  : S extends StandardSchemaV1<any, any>
+    ? InferOutput<S>
+    : unknown[];
 
 export function defineJob<S extends StandardSchemaV1<any, any> | undefined = undefined>(
   definition: DefineJobOptions<S>,

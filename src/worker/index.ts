@@ -3,6 +3,7 @@
  * with reliable fetch. Imports nothing Node-only; runtime facts come in through `Platform`.
  */
 export { ConfigError, EdgekiqError } from "../core/errors";
+export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {

@@ -74,6 +74,9 @@ export async function bundleForEdge(
     minify: options.minify ?? false,
     metafile: true,
     target: "es2022",
+    // The repository's tsconfig for every file: its paths map `edgekiq` to the source. (The
+    // examples have tsconfigs of their own, for installs that bring edgekiq from node_modules.)
+    tsconfig: "tsconfig.json",
     logLevel: "silent",
   });
   return { code: result.outputFiles[0]!.text, metafile: result.metafile };
