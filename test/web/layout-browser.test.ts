@@ -53,7 +53,9 @@ for (const viewport of VIEWPORTS) {
 
     it("every page: every tab and the search box on screen, no horizontal overflow, no 404, the favicon served", async () => {
       const first = web.served.length;
-      const retryKey = `${await t.redis.zscore("retry", (await t.redis.zrange("retry", 0, 0))[0]!)}-${jid(1)}`;
+      const flat = await t.redis.zrange("retry", "0", "-1", "WITHSCORES");
+      const retryKey = `${flat[flat.findIndex((m) => m.includes(jid(1))) + 1]}-${jid(1)}`;
+      const queuedJid = JSON.parse((await t.redis.lindex("queue:default", 0))!).jid;
       const paths = [
         "/",
         "/busy",
@@ -62,6 +64,7 @@ for (const viewport of VIEWPORTS) {
         "/scheduled",
         "/retries",
         `/retries/${encodeURIComponent(retryKey)}`,
+        `/queues/default/jobs/${encodeURIComponent(`0-${queuedJid}`)}`,
         "/morgue",
         "/metrics",
         `/search?jid=${jid(21)}`,
