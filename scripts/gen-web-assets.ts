@@ -1,5 +1,5 @@
-// Generates src/web/assets.gen.ts: the dashboard's CSS and JS as string constants with a content
-// hash, so the dashboard reads nothing from disk at run time (and runs on edge runtimes).
+// Generates src/web/assets.gen.ts: the dashboard's CSS, JS and favicon as string constants with a
+// content hash, so the dashboard reads nothing from disk at run time (and runs on edge runtimes).
 // The browser script is TypeScript (src/web/assets/app.ts), bundled and minified with esbuild.
 // Run: `npx tsx scripts/gen-web-assets.ts`; test/web/assets.test.ts fails if the file is stale.
 import { createHash } from "node:crypto";
@@ -33,9 +33,14 @@ export async function generateWebAssets(): Promise<string> {
     minify: true,
     target: "chrome100",
   });
+  // The icon is small hand-written SVG: only the line breaks and indentation go.
+  const favicon = readFileSync(source("src/web/assets/favicon.svg"), "utf8")
+    .replace(/\n\s*/g, "")
+    .trim();
   const assets: Asset[] = [
     { name: "app.css", type: "text/css; charset=utf-8", body: css.code },
     { name: "app.js", type: "text/javascript; charset=utf-8", body: js.outputFiles[0]!.text },
+    { name: "favicon.svg", type: "image/svg+xml", body: favicon },
   ];
   const entries = assets.map((a) => {
     const hash = createHash("sha256").update(a.body).digest("hex").slice(0, 12);
@@ -50,7 +55,7 @@ export interface WebAsset {
   readonly body: string;
 }
 
-export const ASSETS: { readonly "app.css": WebAsset; readonly "app.js": WebAsset } = {
+export const ASSETS: { ${assets.map((a) => `readonly ${JSON.stringify(a.name)}: WebAsset`).join("; ")} } = {
 ${entries.join("\n")}
 };
 `;

@@ -9,7 +9,7 @@
  * 4. CSRF: every non-GET needs the signed token and a same-origin `Origin`/`Sec-Fetch-Site`;
  * 5. the routes, which read and act on Redis only through `edgekiq/api`. No GET changes anything.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { type ApiOptions, toContext } from "../api/context";
@@ -22,6 +22,7 @@ import { busyRoutes } from "./pages/busy";
 import { jobSetRoutes } from "./pages/job-sets";
 import { metricsRoutes } from "./pages/metrics";
 import { overviewRoutes } from "./pages/overview";
+import { queueJobRoutes } from "./pages/queue-job";
 import { queueRoutes } from "./pages/queues";
 import { searchRoutes } from "./pages/search";
 import type { WebEnv } from "./web-env";
@@ -141,8 +142,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
     await next();
   });
 
-  app.get("/assets/:name", (c) => {
-    const name = c.req.param("name");
+  const serveAsset = (c: Context<WebEnv>, name: string) => {
     // Own keys only: `/assets/constructor` must not find Object's.
     if (!Object.hasOwn(ASSETS, name)) return c.text("Not found\n", 404);
     const asset = ASSETS[name as keyof typeof ASSETS];
@@ -151,11 +151,16 @@ export function dashboard(options: DashboardOptions): Dashboard {
       "Content-Type": asset.type,
       "Cache-Control": "private, max-age=86400",
     });
-  });
+  };
+  app.get("/assets/:name", (c) => serveAsset(c, c.req.param("name")));
+  // Pages name their icon; a browser still asks for /favicon.ico where nothing names one (the
+  // JSON endpoints opened in a tab), so that gets the same icon rather than a 404.
+  app.get("/favicon.ico", (c) => serveAsset(c, "favicon.svg"));
 
   overviewRoutes(app);
   busyRoutes(app);
   queueRoutes(app);
+  queueJobRoutes(app);
   jobSetRoutes(app);
   searchRoutes(app);
   metricsRoutes(app);

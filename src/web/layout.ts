@@ -63,6 +63,7 @@ export function layout(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · edgekiq</title>
+<link rel="icon" type="image/svg+xml" href="${assetUrl(ctx.base, "favicon.svg")}">
 <link rel="stylesheet" href="${assetUrl(ctx.base, "app.css")}">
 <script src="${assetUrl(ctx.base, "app.js")}" defer></script>
 </head>

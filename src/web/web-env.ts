@@ -52,6 +52,14 @@ export function cursorParam(value: string | undefined): string {
   return value !== undefined && isScanCursor(value) ? value : "0";
 }
 
+/** Longest text a filter box takes (`?substr=`): filters are typed, not pasted payloads. */
+export const MAX_FILTER = 100;
+
+/** The `?substr=` filter text, trimmed and bounded ("" when absent). */
+export function filterParam(c: WebContext): string {
+  return (c.req.query("substr") ?? "").trim().slice(0, MAX_FILTER);
+}
+
 /** A 303 to a path inside the dashboard (never to a user-supplied URL: no open redirect). */
 export function back(c: WebContext, path: string): Response {
   return c.redirect(`${c.get("base")}${path}`, 303);

@@ -1,7 +1,9 @@
 // Takes the README's dashboard screenshots in real Chromium from seeded demo data:
 //   npx tsx test/web/take-screenshots.ts
-// writes docs/images/dashboard-overview.png, dashboard-job.png and dashboard-metrics.png. Starts (and stops)
-// a redis-server of its own on a free port; touches nothing else.
+// writes docs/images/dashboard-overview.png, dashboard-job.png, dashboard-metrics.png,
+// dashboard-dark.png (the overview in a browser that prefers dark) and dashboard-phone.png (the
+// retries at 390 px wide). Starts (and stops) a redis-server of its own on a free port; touches
+// nothing else.
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -43,6 +45,9 @@ try {
     );
   }
   await page.screenshot({ path: `${out}dashboard-overview.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${out}dashboard-dark.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.goto(`${site.url}/retries`);
   await page
     .locator(`tr[data-jid="${jid(1)}"] a`)
@@ -53,7 +58,10 @@ try {
   await seedMetrics(redis);
   await page.goto(`${site.url}/metrics`);
   await page.screenshot({ path: `${out}dashboard-metrics.png`, fullPage: true });
-  console.log(`wrote ${out}dashboard-overview.png, dashboard-job.png and dashboard-metrics.png`);
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(`${site.url}/retries`);
+  await phone.screenshot({ path: `${out}dashboard-phone.png`, fullPage: true });
+  console.log(`wrote ${out}dashboard-{overview,dark,job,metrics,phone}.png`);
 } finally {
   await browser.close();
   await site.close();

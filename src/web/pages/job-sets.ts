@@ -2,20 +2,29 @@
  * Scheduled, Retries and Dead (Sidekiq's `/scheduled`, `/retries`, `/morgue`), one module for
  * the three sorted sets:
  *
- * 1. `GET /<set>`: a page of entries with checkboxes and bulk buttons; `GET /<set>/:key`: one
- *    job's detail (args, error, decoded backtrace) with its action buttons. Key = `<score>-<jid>`.
+ * 1. `GET /<set>`: a page of entries with checkboxes and bulk buttons, optionally only those
+ *    whose JSON contains `?substr=` (Sidekiq 7's filter: ZSCAN MATCH); `GET /<set>/:key`: one
+ *    job's detail (see job-detail.ts) with its action buttons. Key = `<score>-<jid>`.
  * 2. `POST /<set>/:key`, `POST /<set>` (bulk `key`s) and `POST /<set>/all/<action>`: retry now,
  *    add to queue, delete, kill. Each entry is re-read from Redis and acted on by its exact
  *    stored string, so a stale page cannot act on a job that changed.
  */
 import type { Hono } from "hono";
 import { DeadSet, type JobSet, RetrySet, ScheduledSet, type SortedEntry } from "../../api/job-set";
-import { rawArrayItems } from "../../core/raw-json";
-import { argsText, formatNumber, relativeTime, truncate, utcTime } from "../format";
+import type { Page } from "../../api/queue";
+import { argsText, formatNumber, relativeTime, truncate } from "../format";
 import { html, type SafeHtml } from "../html";
+import { jobDetail, jobNotFound, timeCell } from "../job-detail";
 import { type PageContext, pager, postForm } from "../layout";
-import { prettyJson } from "../pretty-json";
-import { back, intParam, renderPage, type WebContext, type WebEnv } from "../web-env";
+import {
+  back,
+  filterParam,
+  intParam,
+  MAX_FILTER,
+  renderPage,
+  type WebContext,
+  type WebEnv,
+} from "../web-env";
 
 type Action = "retry" | "add_to_queue" | "delete" | "kill";
 
@@ -72,6 +81,8 @@ const LABELS: Record<Action, string> = {
   kill: "Kill",
 };
 const PER_PAGE = 25;
+/** Matches read for one filtered list (Sidekiq's `JobSet#scan` reads them all; this bounds it). */
+const MAX_MATCHES = 1000;
 
 export function jobSetRoutes(app: Hono<WebEnv>): void {
   for (const set of SETS) {
@@ -143,16 +154,45 @@ function actionButtons(actions: readonly Action[], small = false): SafeHtml {
   )}`;
 }
 
+/**
+ * One page of the entries whose JSON contains `text`, in the unfiltered list's order. ZSCAN finds
+ * them in no order (and may return one twice), so up to MAX_MATCHES are read, sorted and sliced.
+ */
+async function matchingPage(
+  jobs: JobSet,
+  text: string,
+  page: number,
+  reverse: boolean,
+): Promise<Page<SortedEntry> & { capped: boolean }> {
+  const found = await jobs.scan(text, MAX_MATCHES);
+  const unique = [...new Map(found.map((e) => [e.value, e])).values()];
+  const order = reverse ? -1 : 1;
+  unique.sort((a, b) => order * (a.score - b.score || (a.value < b.value ? -1 : 1)));
+  const start = (page - 1) * PER_PAGE;
+  return {
+    page,
+    total: unique.length,
+    items: unique.slice(start, start + PER_PAGE),
+    capped: found.length >= MAX_MATCHES,
+  };
+}
+
 async function listPage(c: WebContext, set: SetPage): Promise<Response> {
-  const page = await set.make(c).page(intParam(c.req.query("page"), 1), PER_PAGE, {
-    reverse: set.reverse,
-  });
+  const current = intParam(c.req.query("page"), 1);
+  const substr = filterParam(c);
+  const jobs = set.make(c);
+  const page = substr
+    ? await matchingPage(jobs, substr, current, set.reverse)
+    : { ...(await jobs.page(current, PER_PAGE, { reverse: set.reverse })), capped: false };
   return renderPage(c, set.path, set.title, (ctx) => {
     const self = `${ctx.base}${set.path}`;
     const cols = set.showError ? 7 : 6;
+    const empty = substr
+      ? html`No ${set.title.toLowerCase()} jobs contain <span class="mono">${substr}</span>.`
+      : html`No ${set.title.toLowerCase()} jobs.`;
     const rows =
       page.items.length === 0
-        ? html`<tr><td colspan="${cols}" class="empty">No ${set.title.toLowerCase()} jobs.</td></tr>`
+        ? html`<tr><td colspan="${cols}" class="empty">${empty}</td></tr>`
         : page.items.map(
             (e) => html`<tr class="entry" data-jid="${e.jid}">
     <td><input type="checkbox" name="key" value="${e.key}" aria-label="Select ${e.jid}"></td>
@@ -172,8 +212,14 @@ async function listPage(c: WebContext, set: SetPage): Promise<Response> {
         { confirm: `${LABELS[a]}: every ${set.title.toLowerCase()} job?` },
       ),
     );
+    // While filtering, the "all" buttons are hidden: they act on the whole set, not the matches.
     return html`<section class="panel">
-<div class="panel-head"><h2>${set.title} <span class="badge">${formatNumber(page.total)}</span></h2><div>${page.total > 0 ? bulkAll : ""}</div></div>
+<div class="panel-head"><h2>${set.title} <span class="badge">${formatNumber(page.total)}</span></h2><div>${page.total > 0 && !substr ? bulkAll : ""}</div></div>
+<form class="filter" method="get" action="${self}" role="search">
+  <input type="search" name="substr" value="${substr}" placeholder="Filter by any text in the job" aria-label="Filter ${set.title.toLowerCase()} jobs" maxlength="${MAX_FILTER}">
+  <button class="btn">Filter</button>${substr ? html`<a class="btn" href="${self}">Clear</a>` : ""}
+</form>
+${page.capped ? html`<p class="muted small">Only the first ${formatNumber(MAX_MATCHES)} matches are shown; narrow the filter to see others.</p>` : ""}
 ${postForm(
   ctx,
   self,
@@ -184,63 +230,20 @@ ${postForm(
 </table>`,
   { className: "bulk-form", confirm: "Apply to the selected jobs?" },
 )}
-${pager(self, page.page, PER_PAGE, page.total)}
+${pager(substr ? `${self}?substr=${encodeURIComponent(substr)}` : self, page.page, PER_PAGE, page.total)}
 </section>`;
   });
 }
 
 async function detailPage(c: WebContext, set: SetPage): Promise<Response> {
   const entry = await set.make(c).fetchByKey(c.req.param("key") ?? "");
-  if (!entry) {
-    return renderPage(
-      c,
-      set.path,
-      "Job not found",
-      (ctx) =>
-        html`<section class="panel"><h2>Job not found</h2><p>It may have been retried, deleted or moved already.</p><p><a class="btn" href="${ctx.base}${set.path}">Back to ${set.title}</a></p></section>`,
-      404,
-    );
-  }
-  const backtrace = await entry.errorBacktrace();
-  return renderPage(c, set.path, `${set.title}: ${entry.displayClass}`, (ctx) => {
-    const row = (label: string, value: SafeHtml | string | number | undefined) =>
-      value === undefined || value === "" ? "" : html`<tr><th>${label}</th><td>${value}</td></tr>`;
-    const time = (d: Date | undefined) =>
-      d
-        ? html`${utcTime(d.getTime())} <span class="muted">(${relativeTime(d.getTime(), ctx.nowMs)})</span>`
-        : undefined;
-    return html`<section class="panel job-detail">
-<div class="panel-head"><h2>${entry.displayClass}</h2>
-  <div>${postForm(ctx, entryUrl(ctx, set, entry), actionButtons(set.actions), {
-    confirm: "Are you sure?",
-  })}</div></div>
-<table class="table detail">
-  ${row("Queue", entry.parseError ? undefined : entry.queue)}
-  ${row("Job", entry.klass)}
-  ${row("Arguments", html`<pre class="args">${entry.parseError ? entry.value : argsDetail(entry)}</pre>`)}
-  ${row("JID", html`<span class="mono">${entry.jid}</span>`)}
-  ${row("Tags", entry.tags.length ? html`${entry.tags.map((t) => html`<span class="label-tag">${t}</span> `)}` : undefined)}
-  ${row("Created at", time(entry.createdAt))}
-  ${row("Enqueued at", time(entry.enqueuedAt))}
-  ${row(set.when, time(entry.at))}
-  ${row("Retry count", entry.retryCount)}
-  ${row("Failed at", time(entry.failedAt))}
-  ${row("Retried at", time(entry.retriedAt))}
-  ${row("Error class", entry.errorClass)}
-  ${row("Error message", entry.errorMessage === undefined ? undefined : html`<pre class="error-message">${entry.errorMessage}</pre>`)}
-  ${row("Invalid payload", entry.parseError)}
-</table>
-${backtrace ? html`<h3>Backtrace</h3><pre class="backtrace">${backtrace.join("\n")}</pre>` : ""}
-<details><summary>Payload</summary><pre class="payload">${entry.parseError ? entry.value : prettyJson(entry.value)}</pre></details>
-<details><summary>Raw payload</summary><pre class="payload raw">${entry.value}</pre></details>
-</section>`;
-  });
-}
-
-/** ActiveJob's arguments one per line for reading; else the stored `args` as they are. */
-function argsDetail(entry: SortedEntry): string {
-  if (entry.displayArgs === entry.args) return argsText(entry);
-  return rawArrayItems(argsText(entry))
-    .map((a) => prettyJson(a))
-    .join("\n");
+  if (!entry) return jobNotFound(c, set.path, { path: set.path, label: set.title });
+  return renderPage(c, set.path, `${set.title}: ${entry.displayClass}`, (ctx) =>
+    jobDetail(ctx, entry, {
+      actions: postForm(ctx, entryUrl(ctx, set, entry), actionButtons(set.actions), {
+        confirm: "Are you sure?",
+      }),
+      extra: [[set.when, timeCell(ctx, entry.at)]],
+    }),
+  );
 }

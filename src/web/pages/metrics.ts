@@ -21,15 +21,14 @@ import {
 import { formatNumber } from "../format";
 import { html, type SafeHtml } from "../html";
 import { lineChart } from "../line-chart";
-import { renderPage, type WebContext, type WebEnv } from "../web-env";
+import { filterParam, MAX_FILTER, renderPage, type WebContext, type WebEnv } from "../web-env";
 
 const PERIODS = Object.keys(METRICS_PERIODS) as MetricsPeriod[];
-const MAX_FILTER = 100;
 
 export function metricsRoutes(app: Hono<WebEnv>): void {
   app.get("/metrics", async (c) => {
     const period = periodParam(c);
-    const substr = (c.req.query("substr") ?? "").trim().slice(0, MAX_FILTER);
+    const substr = filterParam(c);
     const top = await new Metrics(c.get("api")).topJobs({
       minutes: METRICS_PERIODS[period],
       classFilter: substr,

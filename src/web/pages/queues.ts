@@ -1,8 +1,9 @@
 /**
  * Queues: the list (`GET /queues`) with sizes and latencies and a clear button, 100 queues a page
  * walked by SSCAN cursor (sorted within a page; a name filter when there are many), so a page
- * costs the same with 200,000 queues; one queue (`GET /queues/:name`) page by page with a delete
- * button per job; `POST /queues/:name` clears it; `POST /queues/:name/delete` deletes one job,
+ * costs the same with 200,000 queues; one queue (`GET /queues/:name`) page by page, each job
+ * linked to its detail (queue-job.ts) and with a delete button; `POST /queues/:name` clears it;
+ * `POST /queues/:name/delete` deletes one job,
  * found by jid near the position the page showed and removed by its exact stored string.
  */
 import type { Hono } from "hono";
@@ -10,11 +11,11 @@ import { Queue } from "../../api/queue";
 import { argsText, duration, formatNumber, relativeTime, truncate } from "../format";
 import { html } from "../html";
 import { cursorPager, pager, postForm } from "../layout";
-import { back, cursorParam, intParam, renderPage, type WebEnv } from "../web-env";
+import { back, cursorParam, intParam, MAX_FILTER, renderPage, type WebEnv } from "../web-env";
+import { deleteQueueJobForm, queueJobUrl } from "./queue-job";
 
 const PER_PAGE = 25;
 const QUEUES_PER_PAGE = 100;
-const MAX_FILTER = 100;
 
 export function queueRoutes(app: Hono<WebEnv>): void {
   app.get("/queues", async (c) => {
@@ -72,11 +73,11 @@ ${cursorPager(self, { page, next: scan.next, count: QUEUES_PER_PAGE, total: filt
       ? html`<tr><td colspan="5" class="empty">This queue is empty.</td></tr>`
       : page.items.map(
           (job) => html`<tr class="job" data-jid="${job.jid}">
-    <td>${job.displayClass}${job.parseError ? html` <span class="label-tag warn">invalid JSON</span>` : ""}</td>
+    <td><a href="${queueJobUrl(b, job)}">${job.displayClass}</a>${job.parseError ? html` <span class="label-tag warn">invalid JSON</span>` : ""}</td>
     <td><code class="args">${job.parseError ? truncate(job.value, 300) : truncate(argsText(job))}</code></td>
     <td class="mono">${job.jid}</td>
     <td>${job.enqueuedAt ? relativeTime(job.enqueuedAt.getTime(), ctx.nowMs) : ""}</td>
-    <td class="actions">${postForm(ctx, `${self}/delete`, html`<input type="hidden" name="jid" value="${job.jid}"><input type="hidden" name="index" value="${job.index}"><button class="btn danger small" name="action" value="delete">Delete</button>`)}</td>
+    <td class="actions">${deleteQueueJobForm(ctx, job, { small: true })}</td>
   </tr>`,
         )
   }</tbody>

@@ -1,6 +1,7 @@
 /**
  * Search by jid (`GET /search?jid=`): looks in the running jobs, the three sorted sets (ZSCAN)
- * and every queue (LRANGE pages, O(n) like Sidekiq's `find_job`), and links to what it found.
+ * and every queue (LRANGE pages, O(n) like Sidekiq's `find_job`), and links to what it found
+ * (a queued job to its own detail page).
  */
 import type { Hono } from "hono";
 import { DeadSet, RetrySet, ScheduledSet } from "../../api/job-set";
@@ -8,6 +9,7 @@ import { Queue } from "../../api/queue";
 import { WorkSet } from "../../api/work-set";
 import { html, type SafeHtml } from "../html";
 import { renderPage, type WebEnv } from "../web-env";
+import { queueJobUrl } from "./queue-job";
 
 export function searchRoutes(app: Hono<WebEnv>): void {
   app.get("/search", async (c) => {
@@ -42,7 +44,7 @@ export function searchRoutes(app: Hono<WebEnv>): void {
         if (job)
           found.push({
             where: `Queue ${q.name}`,
-            href: `${base}/queues/${encodeURIComponent(q.name)}`,
+            href: queueJobUrl(base, job),
             label: job.displayClass,
           });
       }
