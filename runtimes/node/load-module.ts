@@ -21,7 +21,7 @@ export async function loadModule(path: string, cwd: string): Promise<unknown> {
   if (ext !== ".tsx" && nodeStripsTypes()) return import(url);
   const tsx = await import("tsx/esm/api").catch(() => undefined);
   if (!tsx) {
-    throw new Error(
+    throw new ConfigError(
       `Node ${process.version} cannot load TypeScript by itself and tsx is not installed: ` +
         "npm install --save-dev tsx, or use Node 22.18+ (22.6+ with --experimental-strip-types), " +
         "Bun or Deno, or compile the jobs file to JavaScript",
