@@ -18,7 +18,7 @@
 import { deadTrimArgs } from "../core/dead-set";
 import type { Keys } from "../core/keys";
 import { fetchBatch, quarantineUtf8, requeueStrays } from "../redis/scripts/index.gen";
-import type { BlockingRedisClient, RedisReply } from "../redis/types";
+import type { BlockingRedisClient, RedisCommand, RedisReply } from "../redis/types";
 import { sleep } from "./ack-batcher";
 import type { Ledger } from "./ledger";
 import { indexMember } from "./orphans";
@@ -186,9 +186,9 @@ export class ReliableFetch {
    * Puts an unstarted or unfinished job back at the FRONT of its queue with its exact string, in
    * the same MULTI that removes it from the in-progress list.
    */
-  requeueCommands(entry: number) {
+  requeueCommands(entry: number): readonly RedisCommand[] {
     const queueKey = this.queueKeys[this.ledger.queueOf(entry)]!;
-    return [this.ackCommand(entry), ["rpush", queueKey, this.ledger.jsonOf(entry)]] as const;
+    return [this.ackCommand(entry), ["rpush", queueKey, this.ledger.jsonOf(entry)]];
   }
 
   /** Every string in our in-progress list for queue `i` (the stray check's view of Redis). */

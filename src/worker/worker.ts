@@ -1,10 +1,10 @@
 /**
  * The Worker (Sidekiq's `launcher.rb`): wires the actors and runs the lifecycle.
  *
- * 1. The actors: the manager (fetch loop and slots, manager.ts) with its processor, the
- *    heartbeat (heartbeat.ts), the scheduled-set poller (poller.ts), the orphan and stray checks
- *    (orphans.ts, strays.ts), all sharing one ledger of in-flight jobs (ledger.ts) and one
- *    error hub (exception-handler.ts).
+ * 1. The actors: the capsule that processes the queues (capsule.ts: fetch, manager, processor
+ *    and the stray check around one ledger of in-flight jobs), the heartbeat (heartbeat.ts), the
+ *    scheduled-set poller (poller.ts), the orphan check (orphans.ts), signals (signals.ts) and
+ *    the handler registry (registry.ts), all reporting to one error hub (exception-handler.ts).
  * 2. start: first heartbeat (our process hash must exist before our in-progress lists do, or
  *    another worker's orphan check would take them), register the lists, recover orphans, then
  *    run the loops.
@@ -18,23 +18,19 @@ import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
 import { ConfigError } from "../core/errors";
 import { Keys } from "../core/keys";
 import type { BlockingRedisClient } from "../redis/types";
-import { AckBatcher } from "./ack-batcher";
+import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
-import { ReliableFetch } from "./fetch";
 import { Heartbeat, processIdentity } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
-import { Ledger } from "./ledger";
 import { consoleLogger, type Logger } from "./logger";
-import { Manager } from "./manager";
 import { checkOptions, connect, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
 import { type Platform, webPlatform } from "./platform";
 import { Poller } from "./poller";
-import { Processor } from "./processor";
 import { parseQueues, type QueueConfig } from "./queues";
 import { Registry } from "./registry";
 import { handleSignal, listenForSignals } from "./signals";
-import { STRAY_CHECK_SECONDS, StrayCheck } from "./strays";
+import { STRAY_CHECK_SECONDS } from "./strays";
 import { Timers } from "./timers";
 import type { JobHandler, RegisterOptions, ServerMiddleware } from "./types";
 import { type WorkerEventMap, WorkerEvents } from "./worker-events";
@@ -55,13 +51,9 @@ export class Worker extends WorkerEvents {
   readonly #redis: BlockingRedisClient;
   readonly #ownsAdapter: boolean;
   readonly #registry = new Registry();
-  readonly #ledger: Ledger;
-  readonly #writes: AckBatcher;
-  readonly #fetch: ReliableFetch;
-  readonly #manager: Manager;
+  readonly #capsule: Capsule;
   readonly #heartbeat: Heartbeat;
   readonly #poller: Poller;
-  readonly #strays: StrayCheck;
   readonly #timers: Timers;
   readonly #report: Report;
   #unsubscribe: (() => void) | undefined;
@@ -91,15 +83,32 @@ export class Worker extends WorkerEvents {
       this.emit("error", event),
     );
     this.#report = report;
-    const queues = this.queueConfig.names;
-    const ledger = new Ledger(queues, this.concurrency);
-    this.#ledger = ledger;
-    const writes = new AckBatcher(redis, ledger, (err) =>
-      report(err, { context: "Error acknowledging jobs; will retry" }),
-    );
-    this.#writes = writes;
-    const fetch = new ReliableFetch(redis, keys, ledger, this.identity, queues);
-    this.#fetch = fetch;
+    const capsule = new Capsule({
+      redis,
+      keys,
+      identity: this.identity,
+      queues: this.queueConfig,
+      concurrency: this.concurrency,
+      processing: {
+        registry: this.#registry,
+        middleware: options.middleware ?? [],
+        logger: this.logger,
+        logArgs: options.logArgs ?? false,
+        timeoutSeconds: options.timeoutSeconds,
+        retryConfig: {
+          keys,
+          maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+          timestamps: this.timestamps,
+          sidekiqVersion: this.sidekiqVersion,
+          deathHandlers: options.deathHandlers ?? [],
+          onHookError: (err, context, job) => report(err, { context, job }),
+        },
+        // The heartbeat, built next, reads this capsule; its counters take the capsule's jobs.
+        stats: { jobDone: (klass, ms, failed) => this.#heartbeat.jobDone(klass, ms, failed) },
+      },
+      report,
+    });
+    this.#capsule = capsule;
     this.#heartbeat = new Heartbeat({
       redis,
       keys,
@@ -112,42 +121,10 @@ export class Worker extends WorkerEvents {
         concurrency: this.concurrency,
         queues: this.queueConfig,
       },
-      indexMembers: fetch.indexMembers,
-      running: ledger,
+      indexMembers: capsule.fetch.indexMembers,
+      running: capsule.ledger,
       quiet: () => this.#state !== "running",
       onSignal: (name) => this.#signal(name, true),
-      report,
-    });
-    const processor = new Processor({
-      queues,
-      ledger,
-      fetch,
-      writes,
-      registry: this.#registry,
-      middleware: options.middleware ?? [],
-      logger: this.logger,
-      logArgs: options.logArgs ?? false,
-      timeoutSeconds: options.timeoutSeconds,
-      retryConfig: {
-        keys,
-        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-        timestamps: this.timestamps,
-        sidekiqVersion: this.sidekiqVersion,
-        deathHandlers: options.deathHandlers ?? [],
-        onHookError: (err, context, job) => report(err, { context, job }),
-      },
-      stats: this.#heartbeat,
-      report,
-    });
-    this.#manager = new Manager({
-      fetch,
-      writes,
-      processor,
-      ledger,
-      concurrency: this.concurrency,
-      queueCount: queues.length,
-      order: this.queueConfig.order,
-      logger: this.logger,
       report,
     });
     this.#timers = new Timers(
@@ -164,7 +141,6 @@ export class Worker extends WorkerEvents {
       running: () => this.#state === "running",
       report,
     });
-    this.#strays = new StrayCheck(fetch, ledger);
   }
 
   get state(): WorkerState {
@@ -181,7 +157,7 @@ export class Worker extends WorkerEvents {
   }
   /** Jobs running now. */
   get busy(): number {
-    return this.#ledger.busy;
+    return this.#capsule.ledger.busy;
   }
   get registeredClasses(): string[] {
     return this.#registry.classNames;
@@ -189,7 +165,7 @@ export class Worker extends WorkerEvents {
   /** A snapshot of running jobs (tid → queue, payload string, run_at), e.g. for a TTIN dump. */
   runningJobs(): WorkerEventMap["dump"] {
     const jobs: WorkerEventMap["dump"] = [];
-    this.#ledger.each((tid, job) => jobs.push({ tid, ...job }));
+    this.#capsule.ledger.each((tid, job) => jobs.push({ tid, ...job }));
     return jobs;
   }
 
@@ -217,7 +193,7 @@ export class Worker extends WorkerEvents {
     }
     try {
       await this.#heartbeat.start();
-      await this.#fetch.register();
+      await this.#capsule.fetch.register();
     } catch (err) {
       this.#state = "new";
       this.#unsubscribe?.();
@@ -229,7 +205,7 @@ export class Worker extends WorkerEvents {
       concurrency: this.concurrency,
       queues: this.queueConfig.names,
     });
-    this.#manager.start();
+    this.#capsule.start();
     const timers = this.#timers;
     timers.every(this.heartbeatInterval, () => this.#beat());
     const orphanEvery = this.#o.orphanCheckInterval ?? 60;
@@ -240,7 +216,7 @@ export class Worker extends WorkerEvents {
     // a dropped connection) from parking jobs for minutes.
     timers.every(Math.min(orphanEvery, STRAY_CHECK_SECONDS), () => {
       if (this.#state === "running" || this.#state === "quiet") {
-        return this.#strays.check(this.logger, this.#report);
+        return this.#capsule.strays.check(this.logger, this.#report);
       }
     });
     if (this.#o.scheduler ?? true) this.#poller.start();
@@ -259,7 +235,7 @@ export class Worker extends WorkerEvents {
     this.#state = "quiet";
     this.logger.info("Quieting", { identity: this.identity });
     // Closing our own duplicated connections ends blocked fetches now, not in up to 2 s.
-    await this.#manager.quiet(async () => {
+    await this.#capsule.quiet(async () => {
       if (this.#ownsAdapter) await this.#redis.close();
     });
     this.emit("quiet", undefined);
@@ -282,13 +258,16 @@ export class Worker extends WorkerEvents {
     this.#state = "stopping";
     this.emit("stopping", undefined);
     // From here on a finishing job writes nothing: its job is handed back below.
-    await this.#manager.stop((this.#o.shutdownTimeout ?? 25) * 1000);
+    await this.#capsule.stop((this.#o.shutdownTimeout ?? 25) * 1000);
     this.#timers.clear();
     try {
-      await this.#writes.drain();
-      await this.#fetch.drainAcks();
+      await this.#capsule.drain();
       await this.#heartbeat.stop();
-      const requeued = await recoverOrphanLists(this.#redis, this.keys, this.#fetch.indexMembers);
+      const requeued = await recoverOrphanLists(
+        this.#redis,
+        this.keys,
+        this.#capsule.fetch.indexMembers,
+      );
       if (requeued > 0) this.logger.info("Requeued unfinished jobs", { count: requeued });
     } catch (err) {
       // The process hash expires in 60 s; orphan recovery elsewhere then requeues our jobs.
