@@ -68,10 +68,9 @@ export class Heartbeat implements JobStats {
     this.#metrics?.record(klass, ms, failed);
   }
 
-  /** The first beat: fixes the info JSON (`started_at` is now). Rejects if Redis refuses it. */
-  start(): Promise<void> {
+  /** Fixes the info JSON for every beat from now on (`started_at` is now). */
+  start(): void {
     this.#info = infoJson(this.d);
-    return this.beat();
   }
 
   /** One beat (or the one in flight); rejects on a Redis error. */

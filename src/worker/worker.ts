@@ -191,8 +191,10 @@ export class Worker extends WorkerEvents {
     if (this.#o.handleSignals ?? true) {
       this.#unsubscribe = listenForSignals(this.platform, (name) => this.#signal(name, false));
     }
+    this.#heartbeat.start();
+    // A failed first beat is reported, not thrown, as it always was: start goes on to register.
+    await this.#beat();
     try {
-      await this.#heartbeat.start();
       await this.#capsule.fetch.register();
     } catch (err) {
       this.#state = "new";
@@ -280,7 +282,7 @@ export class Worker extends WorkerEvents {
     this.#resolveStopped();
   }
 
-  /** A beat whose failure is reported, not thrown (the first one, at start, throws). */
+  /** A beat whose failure is reported ("Heartbeat error"), never thrown. */
   #beat(): Promise<void> {
     return this.#heartbeat.beat().catch((err) => this.#report(err, { context: "Heartbeat error" }));
   }
