@@ -1,19 +1,21 @@
 /**
  * @module edgekiq/worker — the runtime-agnostic worker engine: Sidekiq-compatible processing
  * with reliable fetch. Imports nothing Node-only; runtime facts come in through `Platform`.
+ *
+ * What a user needs to build, configure and observe a worker; the engine's parts (fetch, ledger,
+ * scheduler, recovery) stay internal, so they can change without breaking anyone.
  */
 export { ConfigError, EdgekiqError } from "../core/errors";
 export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
-export { BLOCK_TIMEOUT_SECONDS, indexMember, ReliableFetch, recoverOrphanLists } from "./fetch";
 export {
   DEFAULT_MAX_RETRIES,
   type DeathHandler,
   type RetriesExhaustedHook,
   type RetryInHook,
   type RetryInResult,
-  type RetryOutcome,
 } from "./job-retry";
+export type { RunningJob } from "./ledger";
 export {
   consoleLogger,
   createLogger,
@@ -25,9 +27,7 @@ export {
 } from "./logger";
 export type { WorkerOptions } from "./options";
 export { type Platform, type SignalName, webPlatform } from "./platform";
-export { parseQueues, type QueueConfig, type QueueSpec } from "./queues";
-export { enqueueDueJobs, randomPollInterval } from "./scheduled";
-export type { RunningJob } from "./slots";
+export type { QueueConfig, QueueSpec } from "./queues";
 export type {
   ErrorContext,
   ErrorHandler,

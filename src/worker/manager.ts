@@ -1,36 +1,45 @@
 /**
  * The manager (Sidekiq's `manager.rb` + the processors' fetch loop): keeps up to `concurrency`
- * jobs running. One loop, not one per slot: it fills every free slot with one batch call (which
- * also carries the finished jobs' acks), and when the queues are empty it blocks on every queue
- * (BLMOVE, one connection per queue) and wakes on the first job. Whatever it holds but has not
- * started goes back to the front of its queue on quiet.
+ * jobs running.
+ *
+ * 1. One loop, not one per slot: it fills every free slot with one batch call (which also carries
+ *    the finished jobs' acks), and when the queues are empty it blocks on every queue (BLMOVE,
+ *    one connection per queue) and wakes on the first job.
+ * 2. `quiet()`: stops fetching; whatever it holds but has not started goes back to the front of
+ *    its queue.
+ * 3. `stop(ms)`: waits up to `ms` for running jobs, then abandons the rest (Sidekiq's
+ *    `hard_shutdown`): their signal aborts and their results are dropped, since the launcher
+ *    hands their jobs back ("it is worse to lose a job than to run it twice").
  */
 import { coerceError } from "../core/errors";
 import type { AckBatcher } from "./ack-batcher";
 import { sleep } from "./ack-batcher";
-import { addTo, type FetchedJob, type ReliableFetch } from "./fetch";
+import { ShutdownError } from "./errors";
+import type { Report } from "./exception-handler";
+import { mayBeInvalidUtf8, type ReliableFetch } from "./fetch";
+import { jidOf, type Ledger } from "./ledger";
 import type { Logger } from "./logger";
 import type { Processor } from "./processor";
-import type { Slots } from "./slots";
-import type { ErrorContext } from "./types";
 
 export interface ManagerDeps {
-  fetch: ReliableFetch;
-  processor: Processor;
-  /** The processor's job slots: what is running. */
-  slots: Pick<Slots, "busy">;
-  acks: AckBatcher;
+  fetch: Pick<ReliableFetch, "fetchBatch" | "block" | "requeueCommands">;
+  /** Where unstarted jobs are handed back at quiet. */
+  writes: Pick<AckBatcher, "add">;
+  processor: Pick<Processor, "run" | "abandon">;
+  /** What is running (its `busy` is the taken slots) and the strings of what is held. */
+  ledger: Pick<Ledger, "busy" | "each" | "jsonOf">;
   concurrency: number;
   queueCount: number;
   /** Queue indexes to try, in order, for one fetch (strict or shuffled). */
-  order(): number[];
+  order(): readonly number[];
   logger: Logger;
-  handleError(error: unknown, context: ErrorContext): void;
+  report: Report;
 }
 
 export class Manager {
   readonly #d: ManagerDeps;
-  readonly #buffer: FetchedJob[] = [];
+  /** Ledger entries of fetched jobs not started yet, oldest first. */
+  readonly #buffer: number[] = [];
   readonly #lanes: (Promise<void> | undefined)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
   #quieting = false;
@@ -45,16 +54,11 @@ export class Manager {
 
   /** Jobs started and not finished (including ones a hard stop gave up on): the taken slots. */
   get busy(): number {
-    return this.#d.slots.busy;
+    return this.#d.ledger.busy;
   }
 
   start(): void {
     this.#loop ??= this.#run();
-  }
-
-  /** Adds the strings of fetched, not yet started jobs of queue `queueIndex` to `held`. */
-  addBuffered(queueIndex: number, held: Map<string, number>): void {
-    for (const job of this.#buffer) if (job.queueIndex === queueIndex) addTo(held, job.json);
   }
 
   /**
@@ -66,19 +70,39 @@ export class Manager {
     this.#wake();
     await this.#loop;
     await dropBlocking().catch((err) =>
-      this.#d.handleError(err, { context: "Error closing fetch connections" }),
+      this.#d.report(err, { context: "Error closing fetch connections" }),
     );
     await Promise.allSettled(this.#lanes);
-    for (const job of this.#buffer.splice(0)) {
+    const { fetch, writes, ledger } = this.#d;
+    for (const entry of this.#buffer.splice(0)) {
       // A string with U+FFFD may stand for bytes that are not UTF-8: an LREM of it would miss and
-      // the RPUSH would add an altered copy. It stays in the list; stop() requeues it byte-exact.
-      if (job.json.includes("\uFFFD")) continue;
-      this.#d.acks.add(this.#d.fetch.requeueCommands(job.queueIndex, job.json));
+      // the RPUSH would add an altered copy. It stays in the list (and held); stop() requeues it
+      // byte-exact.
+      if (mayBeInvalidUtf8(ledger.jsonOf(entry))) continue;
+      writes.add(entry, fetch.requeueCommands(entry));
     }
   }
 
+  /**
+   * Waits up to `ms` for running jobs to finish; after that, aborts the ones left. Either way,
+   * a job finishing from now on writes nothing: the caller hands every unfinished job back.
+   */
+  async stop(ms: number): Promise<void> {
+    if (await this.#waitIdle(ms)) {
+      this.#d.processor.abandon();
+      return;
+    }
+    const jids: (string | undefined)[] = [];
+    this.#d.ledger.each((_, job) => jids.push(jidOf(job.payload)));
+    this.#d.logger.warn("Shutdown timeout reached; requeueing unfinished jobs", {
+      busy: this.busy,
+      jids,
+    });
+    this.#d.processor.abandon(new ShutdownError());
+  }
+
   /** Resolves true when no job is running, or false after `ms`. */
-  async waitIdle(ms: number): Promise<boolean> {
+  async #waitIdle(ms: number): Promise<boolean> {
     if (this.busy === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const idle = await Promise.race([
@@ -105,7 +129,7 @@ export class Manager {
         await this.#waitWake();
         continue;
       }
-      let jobs: FetchedJob[];
+      let jobs: number[];
       try {
         jobs = await fetch.fetchBatch(free, this.#d.order());
         if (this.#fetchDown) {
@@ -116,7 +140,7 @@ export class Manager {
         if (!this.#fetchDown) {
           this.#fetchDown = true;
           this.#d.logger.error("Error fetching job", { error_message: coerceError(err).message });
-          this.#d.handleError(err, { context: "Error fetching job" });
+          this.#d.report(err, { context: "Error fetching job" }, true);
         }
         await sleep(1000);
         continue;
@@ -124,7 +148,7 @@ export class Manager {
       if (jobs.length > 0) {
         // Quiet began during the call: the jobs are ours; they go back with the buffer.
         if (this.#quieting) this.#buffer.push(...jobs);
-        else for (const job of jobs) this.#startJob(job);
+        else for (const entry of jobs) this.#startJob(entry);
         continue;
       }
       this.#blockOnQueues();
@@ -136,14 +160,14 @@ export class Manager {
     for (let i = 0; i < this.#d.queueCount; i++) {
       if (this.#lanes[i]) continue;
       this.#lanes[i] = this.#d.fetch.block(i).then(
-        (job) => {
-          if (job) this.#buffer.push(job);
+        (entry) => {
+          if (entry !== -1) this.#buffer.push(entry);
           this.#lanes[i] = undefined;
           this.#wake();
         },
         async (err) => {
           if (!this.#quieting) {
-            this.#d.handleError(err, { context: "Error in blocking fetch" });
+            this.#d.report(err, { context: "Error in blocking fetch" });
             await sleep(1000);
           }
           this.#lanes[i] = undefined;
@@ -158,9 +182,9 @@ export class Manager {
     return true;
   }
 
-  #startJob(job: FetchedJob): void {
-    // run() takes the job's slot before its first await, so `busy` counts it at once.
-    this.#d.processor.run(job.queueIndex, job.json).then(this.#jobDone, this.#jobDone);
+  #startJob(entry: number): void {
+    // run() starts the job in the ledger before its first await, so `busy` counts it at once.
+    this.#d.processor.run(entry).then(this.#jobDone, this.#jobDone);
   }
 
   readonly #jobDone = (): void => {

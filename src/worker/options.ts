@@ -12,8 +12,9 @@ import {
   positiveInteger,
   positiveNumber,
 } from "../core/config-check";
-import type { IoredisLike } from "../redis/tcp";
-import type { BlockingRedisClient } from "../redis/types";
+import { ConfigError } from "../core/errors";
+import { fromIoredis, type IoredisLike, isIoredis } from "../redis/tcp";
+import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
 import type { DeathHandler } from "./job-retry";
 import type { Logger } from "./logger";
 import type { Platform } from "./platform";
@@ -82,4 +83,20 @@ const OPTION_RULES = v.looseObject({
 /** Throws a ConfigError naming the option: `Worker: concurrency: expected a positive integer, got -3`. */
 export function checkOptions(o: WorkerOptions): void {
   checkConfig(OPTION_RULES, o, "Worker");
+}
+
+/**
+ * The worker's Redis door from the `redis` option; `owned` when the worker made the adapter (it
+ * then closes it at quiet, which ends blocked fetches at once).
+ */
+export function connect(input: WorkerOptions["redis"]): {
+  redis: BlockingRedisClient;
+  owned: boolean;
+} {
+  if (isBlockingRedisClient(input)) return { redis: input, owned: false };
+  if (isIoredis(input)) return { redis: fromIoredis(input), owned: true };
+  throw new ConfigError(
+    "Worker: `redis` must be an ioredis instance or a BlockingRedisClient " +
+      "(a worker needs blocking commands, which REST clients cannot send)",
+  );
 }

@@ -9,123 +9,146 @@
  * 2. Unknown class: a failure with a message naming the class (retried, as Sidekiq's NameError).
  * 3. Server middleware, then schema validation (after middleware, so a decrypting middleware
  *    runs first; a schema failure goes straight to `dead` with the issues), then the handler.
- * 4. Success: the acknowledgement (LREM of the exact string) joins the next batch. Failure:
+ * 4. Success: the acknowledgement (LREM of the exact string) joins the next fetch. Failure:
  *    `planFailure`'s commands and the acknowledgement go in the same MULTI.
+ * 5. The ledger runs alongside: the job runs from `start` to `finish` and stays held until its
+ *    write is known to be written; a job with nothing to write is released at once.
+ * 6. `abandon()` (a hard stop): the shutdown signal aborts, and from then on a finishing job
+ *    writes nothing, since the stop hands its job back to its queue.
  */
 import { monoMs } from "../core/clock";
 import { deadCommands } from "../core/dead-set";
 import { coerceError, JobPayloadError, JobValidationError } from "../core/errors";
 import { type JobPayload, parseJob } from "../core/job";
-import type { Keys } from "../core/keys";
 import { runChain } from "../core/middleware";
 import type { RedisCommand } from "../redis/types";
 import type { AckBatcher } from "./ack-batcher";
 import { JobTimeoutError, UnknownJobError } from "./errors";
+import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
+import type { JobStats } from "./heartbeat";
 import { planFailure, type RetryConfig } from "./job-retry";
+import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
-import type { MetricsTracker } from "./metrics";
-import type { Slots } from "./slots";
-import type { ErrorContext, JobContext, Registration, ServerMiddleware } from "./types";
+import type { Registry } from "./registry";
+import type { JobContext, Registration, ServerMiddleware } from "./types";
 
-/** What the processor needs from the worker. */
-export interface ProcessorHost {
-  readonly keys: Keys;
+export interface ProcessorDeps {
   readonly queues: readonly string[];
-  readonly fetch: ReliableFetch;
-  readonly acks: AckBatcher;
-  readonly registry: ReadonlyMap<string, Registration>;
+  readonly ledger: Pick<Ledger, "queueOf" | "jsonOf" | "start" | "finish" | "release">;
+  readonly fetch: Pick<ReliableFetch, "ack" | "ackCommand" | "quarantineIfInvalid">;
+  /** Where retries, deaths and dead raw strings are written, a batch per round trip. */
+  readonly writes: Pick<AckBatcher, "add">;
+  readonly registry: Pick<Registry, "get">;
   readonly middleware: readonly ServerMiddleware[];
   readonly logger: Logger;
   readonly logArgs: boolean;
   readonly timeoutSeconds: number | undefined;
   readonly retryConfig: RetryConfig;
-  /** Where each running job is held, from its start to its final write. */
-  readonly slots: Slots;
-  /** Aborted when a stop gives up waiting; shared by every job. */
-  readonly shutdownSignal: AbortSignal;
-  /** True once a hard stop handed the unfinished jobs back to their queues. */
-  abandoned(): boolean;
-  count(failed: boolean): void;
-  /** Sidekiq 7's per-class job metrics; undefined in Sidekiq 6 mode. */
-  readonly metrics: MetricsTracker | undefined;
-  handleError(error: unknown, context: ErrorContext): void;
+  readonly stats: JobStats;
+  readonly report: Report;
 }
 
-export class Processor {
-  constructor(private readonly host: ProcessorHost) {}
+/** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
+type Outcome = "ack" | RedisCommand[] | undefined;
 
-  async run(queueIndex: number, json: string): Promise<void> {
-    const slot = this.host.slots.take(queueIndex, json);
+export class Processor {
+  /** Aborted when a stop gives up waiting; shared by every job. */
+  readonly #shutdown = new AbortController();
+  /** True once a hard stop handed the unfinished jobs back to their queues. */
+  #abandoned = false;
+
+  constructor(private readonly d: ProcessorDeps) {}
+
+  /** Runs the job held as ledger `entry` to its end; never rejects. */
+  async run(entry: number): Promise<void> {
+    this.d.ledger.start(entry);
+    let outcome: Outcome;
     try {
-      await this.#run(queueIndex, json);
+      outcome = await this.#process(entry);
     } finally {
-      this.host.slots.release(slot);
+      this.#settle(entry, outcome);
     }
   }
 
-  async #run(queueIndex: number, json: string): Promise<void> {
-    const host = this.host;
-    const queue = host.queues[queueIndex]!;
-    if (await this.#invalidUtf8(queueIndex, queue, json)) return;
+  /** From now on finishing jobs write nothing; `reason` (if any) aborts every job's signal. */
+  abandon(reason?: Error): void {
+    if (reason) this.#shutdown.abort(reason);
+    this.#abandoned = true;
+  }
+
+  #settle(entry: number, outcome: Outcome): void {
+    const { ledger } = this.d;
+    if (outcome === undefined || this.#abandoned) {
+      ledger.release(entry);
+      return;
+    }
+    ledger.finish(entry);
+    if (outcome === "ack") this.d.fetch.ack(entry);
+    else this.d.writes.add(entry, outcome);
+  }
+
+  async #process(entry: number): Promise<Outcome> {
+    const d = this.d;
+    const queueIndex = d.ledger.queueOf(entry);
+    const json = d.ledger.jsonOf(entry);
+    const queue = d.queues[queueIndex]!;
+    if (await this.#invalidUtf8(queueIndex, queue, json)) return undefined;
     let payload: JobPayload;
     try {
       payload = parseJob(json);
     } catch (err) {
-      await this.#badPayload(err as Error, queue, json, host.fetch.ackCommand(queueIndex, json));
-      return;
+      return this.#badPayload(err as Error, queue, json, d.fetch.ackCommand(entry));
     }
 
-    const reg = host.registry.get(payload.class);
+    const reg = d.registry.get(payload.class);
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
-    if (host.logArgs) fields.args = payload.args;
+    if (d.logArgs) fields.args = payload.args;
     let error: Error | undefined;
     try {
       if (!reg) throw new UnknownJobError(payload.class);
-      host.logger.info("start", fields);
-      const timeout = reg.options.timeoutSeconds ?? host.timeoutSeconds;
+      d.logger.info("start", fields);
+      const timeout = reg.options.timeoutSeconds ?? d.timeoutSeconds;
       let timeoutCtl: AbortController | undefined;
       if (timeout) timeoutCtl = new AbortController();
+      const shutdown = this.#shutdown.signal;
       const ctx: JobContext = {
         jid: payload.jid,
         queue,
         retryCount: typeof payload.retry_count === "number" ? payload.retry_count + 1 : 0,
         payload,
-        logger: host.logger,
-        signal: timeoutCtl
-          ? AbortSignal.any([host.shutdownSignal, timeoutCtl.signal])
-          : host.shutdownSignal,
+        logger: d.logger,
+        signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
       };
       const invoke = () => this.#invoke(reg, payload, ctx, timeout, timeoutCtl);
-      if (host.middleware.length === 0) await invoke();
-      else await runChain(host.middleware, payload, ctx, invoke);
+      if (d.middleware.length === 0) await invoke();
+      else await runChain(d.middleware, payload, ctx, invoke);
     } catch (err) {
       error = coerceError(err);
     }
     const finished = monoMs();
-    host.count(error !== undefined);
     // Sidekiq's class for metrics is `wrapped || class` (not display_class); whole ms, as
     // Sidekiq's two whole-millisecond clock readings.
-    host.metrics?.record(
+    d.stats.jobDone(
       typeof payload.wrapped === "string" ? payload.wrapped : payload.class,
       Math.floor(finished) - Math.floor(started),
       error !== undefined,
     );
     // A hard stop already gave this job back to its queue: its result no longer counts.
-    if (host.abandoned()) return;
+    if (this.#abandoned) return undefined;
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
     if (!error) {
-      host.fetch.ack(queueIndex, json);
-      host.logger.info("done", fields);
-      return;
+      d.logger.info("done", fields);
+      return "ack";
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
-    host.logger.warn("fail", fields);
-    const ack = host.fetch.ackCommand(queueIndex, json);
-    await this.#fail(reg, queue, json, error, ack, error instanceof JobValidationError);
-    host.handleError(error, { context: "Job raised exception", job: payload, jobstr: json });
+    d.logger.warn("fail", fields);
+    const kill = error instanceof JobValidationError;
+    const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
+    d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
+    return commands;
   }
 
   async #invoke(
@@ -155,6 +178,7 @@ export class Processor {
     }
   }
 
+  /** The commands that retry or kill a failed job, its acknowledgement last. */
   async #fail(
     reg: Registration | undefined,
     queue: string,
@@ -162,8 +186,7 @@ export class Processor {
     error: Error,
     ack: RedisCommand,
     kill: boolean,
-  ): Promise<void> {
-    const host = this.host;
+  ): Promise<RedisCommand[]> {
     let commands: RedisCommand[];
     try {
       const plan = await planFailure(
@@ -176,17 +199,16 @@ export class Processor {
           retriesExhausted: reg?.options.retriesExhausted,
           kill,
         },
-        host.retryConfig,
+        this.d.retryConfig,
       );
       commands = plan.commands;
     } catch (err) {
       // Should not happen (the payload parsed once already); keep the job visible in `dead`.
-      host.handleError(err, { context: "Error scheduling a retry", jobstr: json });
-      commands = deadCommands(host.keys, json, Date.now());
+      this.d.report(err, { context: "Error scheduling a retry", jobstr: json });
+      commands = deadCommands(this.d.retryConfig.keys, json, Date.now());
     }
-    if (host.abandoned()) return;
     commands.push(ack);
-    host.acks.add(commands);
+    return commands;
   }
 
   /**
@@ -195,33 +217,29 @@ export class Processor {
    * with its bytes intact at stop, or by orphan recovery).
    */
   async #invalidUtf8(queueIndex: number, queue: string, json: string): Promise<boolean> {
-    const host = this.host;
+    const d = this.d;
     let moved: boolean;
     try {
-      moved = await host.fetch.quarantineIfInvalid(queueIndex, json);
+      moved = await d.fetch.quarantineIfInvalid(queueIndex, json);
     } catch (err) {
-      host.handleError(err, { context: "Error checking a payload's UTF-8; left in progress" });
+      d.report(err, { context: "Error checking a payload's UTF-8; left in progress" });
       return true;
     }
     if (!moved) return false;
     const error = new JobPayloadError(
       "Invalid job payload: its bytes are not valid UTF-8; moved to the dead set unchanged",
     );
-    host.logger.error("Invalid job payload, moved to the dead set", {
-      queue,
-      error_message: error.message,
-    });
-    host.handleError(error, { context: "Invalid JSON for job", jobstr: json });
+    this.#logBadPayload(error, queue, json);
     return true;
   }
 
-  async #badPayload(error: Error, queue: string, json: string, ack: RedisCommand): Promise<void> {
-    const host = this.host;
-    host.logger.error("Invalid job payload, moved to the dead set", {
-      queue,
-      error_message: error.message,
-    });
-    host.handleError(error, { context: "Invalid JSON for job", jobstr: json });
+  async #badPayload(
+    error: Error,
+    queue: string,
+    json: string,
+    ack: RedisCommand,
+  ): Promise<Outcome> {
+    this.#logBadPayload(error, queue, json);
     let isObject = false;
     try {
       const v: unknown = JSON.parse(json);
@@ -229,12 +247,18 @@ export class Processor {
     } catch {
       // not JSON at all
     }
-    if (isObject) {
-      // A JSON object that is not a job: dead, with the reason in error_message.
-      await this.#fail(undefined, queue, json, new JobPayloadError(error.message), ack, true);
-    } else {
-      // Sidekiq: the raw string goes to the dead set as it is, and the job is acknowledged.
-      host.acks.add([...deadCommands(host.keys, json, Date.now()), ack]);
-    }
+    // A JSON object that is not a job: dead, with the reason in error_message.
+    if (isObject)
+      return this.#fail(undefined, queue, json, new JobPayloadError(error.message), ack, true);
+    // Sidekiq: the raw string goes to the dead set as it is, and the job is acknowledged.
+    return [...deadCommands(this.d.retryConfig.keys, json, Date.now()), ack];
+  }
+
+  #logBadPayload(error: Error, queue: string, json: string): void {
+    this.d.logger.error("Invalid job payload, moved to the dead set", {
+      queue,
+      error_message: error.message,
+    });
+    this.d.report(error, { context: "Invalid JSON for job", jobstr: json }, true);
   }
 }

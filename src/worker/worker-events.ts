@@ -1,7 +1,10 @@
 /**
  * The worker's events, typed, with no Node EventEmitter (the engine runs on the edge too).
- * `on` returns an unsubscribe function; a listener that throws never breaks the worker.
+ * `on` returns an unsubscribe function. A listener that throws never breaks the worker, and never
+ * passes unseen: `listenerFailed` gets it (the worker logs it once). It is not re-emitted as an
+ * `error` event, so a throwing `error` listener cannot loop.
  */
+import { coerceError } from "../core/errors";
 import type { ErrorContext } from "./types";
 
 export interface WorkerEventMap {
@@ -37,9 +40,12 @@ export class WorkerEvents {
     for (const fn of set) {
       try {
         fn(event);
-      } catch {
-        // A listener's bug must not stop the worker.
+      } catch (err) {
+        this.listenerFailed(name, coerceError(err));
       }
     }
   }
+
+  /** Called with what a listener of `name` threw. */
+  protected listenerFailed(_name: keyof WorkerEventMap, _error: Error): void {}
 }

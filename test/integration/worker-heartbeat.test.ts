@@ -184,7 +184,7 @@ describe("heartbeat", () => {
     await t.flush();
     const worker = testWorker(t.redis, { platform });
     await worker.start();
-    const { indexMember } = await import("../../src/worker/fetch");
+    const { indexMember } = await import("../../src/worker/orphans");
     const member = indexMember(worker.identity, "default");
     expect(await t.redis.sismember("edgekiq:inprogress", member)).toBe(1);
     await t.redis.srem("edgekiq:inprogress", member);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/client";
 import { Keys } from "../../src/core/keys";
 import { fromIoredis } from "../../src/redis/tcp";
-import { indexMember, recoverOrphanLists } from "../../src/worker/fetch";
+import { indexMember, recoverOrphanLists } from "../../src/worker/orphans";
 import { useTestRedis } from "../helpers/redis";
 import { deferred, testWorker, waitFor } from "./worker-helpers";
 

@@ -1,0 +1,86 @@
+/**
+ * The capsule (Sidekiq 7's `capsule.rb`): what processes one set of queues at one concurrency,
+ * around one ledger of in-flight jobs.
+ *
+ * 1. Builds the parts and hands each only what it needs: the ledger (ledger.ts), reliable fetch
+ *    (fetch.ts), the write batcher (ack-batcher.ts), the processor (processor.ts) and the
+ *    manager (manager.ts), plus the stray check of its own lists (strays.ts).
+ * 2. Runs them for the launcher: start, quiet, stop (wait, then abandon), and `drain`, which
+ *    resolves once every pending write is written.
+ */
+import type { Keys } from "../core/keys";
+import type { BlockingRedisClient } from "../redis/types";
+import { AckBatcher } from "./ack-batcher";
+import type { Report } from "./exception-handler";
+import { ReliableFetch } from "./fetch";
+import { Ledger } from "./ledger";
+import { Manager } from "./manager";
+import { Processor, type ProcessorDeps } from "./processor";
+import type { QueueConfig } from "./queues";
+import { StrayCheck } from "./strays";
+
+export interface CapsuleOptions {
+  redis: BlockingRedisClient;
+  keys: Keys;
+  identity: string;
+  queues: QueueConfig;
+  concurrency: number;
+  /** How jobs run: handlers, middleware, logging, timeouts, retries, counters. */
+  processing: Omit<ProcessorDeps, "queues" | "ledger" | "fetch" | "writes" | "report">;
+  report: Report;
+}
+
+export class Capsule {
+  /** Which jobs this capsule holds and runs (read by the heartbeat and the TTIN dump). */
+  readonly ledger: Ledger;
+  readonly fetch: ReliableFetch;
+  readonly strays: StrayCheck;
+  readonly #writes: AckBatcher;
+  readonly #manager: Manager;
+
+  constructor(o: CapsuleOptions) {
+    const { redis, report } = o;
+    const queues = o.queues.names;
+    const ledger = new Ledger(queues, o.concurrency);
+    const writes = new AckBatcher(redis, ledger, (err) =>
+      report(err, { context: "Error acknowledging jobs; will retry" }),
+    );
+    const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
+    const processor = new Processor({ ...o.processing, queues, ledger, fetch, writes, report });
+    this.#manager = new Manager({
+      fetch,
+      writes,
+      processor,
+      ledger,
+      concurrency: o.concurrency,
+      queueCount: queues.length,
+      order: o.queues.order,
+      logger: o.processing.logger,
+      report,
+    });
+    this.ledger = ledger;
+    this.fetch = fetch;
+    this.#writes = writes;
+    this.strays = new StrayCheck(fetch, ledger);
+  }
+
+  start(): void {
+    this.#manager.start();
+  }
+
+  /** Stops fetching and hands unstarted jobs back (see Manager.quiet). */
+  quiet(dropBlocking: () => Promise<void>): Promise<void> {
+    return this.#manager.quiet(dropBlocking);
+  }
+
+  /** Waits up to `ms` for running jobs, then abandons the rest (see Manager.stop). */
+  stop(ms: number): Promise<void> {
+    return this.#manager.stop(ms);
+  }
+
+  /** Resolves once every queued write and ack is written (retrying through Redis errors). */
+  async drain(): Promise<void> {
+    await this.#writes.drain();
+    await this.fetch.drainAcks();
+  }
+}
