@@ -107,7 +107,10 @@ export class ConnectionPools {
         onEnd = () => reject(unavailable("connection closed"));
         conn.once("ready", onReady);
         conn.once("end", onEnd);
-        timer = setTimeout(() => reject(unavailable(`waited ${Math.round(timeoutMs)} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(unavailable(`waited ${Math.round(timeoutMs)} ms`)),
+          timeoutMs,
+        );
       });
     } finally {
       clearTimeout(timer);
