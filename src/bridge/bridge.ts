@@ -4,9 +4,9 @@
  *
  * 1. Routes (Hono): `POST /` one command, `POST /pipeline` (not atomic), `POST /multi-exec`
  *    (MULTI/EXEC on one connection). Other paths 404, other methods 405, all with JSON `{error}`.
- * 2. Every request, in this order: Host (421), Bearer token (401), body size (413), body shape, nesting and
- *    counts (400/413, `command-parser.ts`), the token's scope for every command (403, before
- *    anything runs), commands no token may run (400), then Redis (`execute.ts`).
+ * 2. Every request, in this order: Host (421), Bearer token (401), body size (413), body
+ *    shape, nesting and counts (400/413, `command-parser.ts`), the token's scope for every command
+ *    (403, before anything runs), commands no token may run (400), then Redis (`execute.ts`).
  * 3. Redis gets `commandTimeoutMs` per request, connecting included: a Redis that is down or does
  *    not answer gets the request a 502, a command still running at the deadline a 504.
  */

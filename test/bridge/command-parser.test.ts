@@ -126,15 +126,17 @@ describe("parseCommands", () => {
     expect(await parsed(bad, "single")).toBe("error");
   });
 
-  it("refuses a third level of nesting at once, whatever follows", async () => {
-    const deep = "[".repeat(4_000_000) + "]".repeat(4_000_000);
+  it("refuses a third level of nesting at its first bracket, whatever follows", async () => {
+    // Never closed, and garbage after: a parser that read on would call it invalid JSON instead
+    // (JSON.parse took about a second to reject 4M levels).
+    const deep = `${"[".repeat(4_000_000)}garbage`;
     for (const shape of ["single", "list"] as const) {
       const started = performance.now();
       await expect(parseCommands(deep, shape, roomy)).rejects.toMatchObject({
         status: 400,
         message: expect.stringMatching(/^ERR commands cannot nest/),
       });
-      expect(performance.now() - started).toBeLessThan(50);
+      expect(performance.now() - started).toBeLessThan(500);
     }
   });
 
