@@ -11,6 +11,7 @@
  *    not answer gets the request a 502, a command still running at the deadline a 504.
  */
 import { Hono } from "hono";
+import { checkConfig, nonNegativeInteger, positiveInteger } from "../core/config-check";
 import { ConfigError } from "../core/errors";
 import { hostAllowlist } from "../core/host-allowlist";
 import { type ParsedCommand, parseCommands } from "./command-parser";
@@ -93,13 +94,18 @@ export function bridge(options: BridgeOptions): Bridge {
     tokens.push(checkToken(t, `bridge: tokens[${i}]`, tokens));
   }
   if (tokens.length === 0) throw new ConfigError("bridge: at least one token is required");
-  const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const maxBodyBytes = option("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const limits = {
-    maxCommands: positive("maxCommands", options.maxCommands, DEFAULT_MAX_COMMANDS),
-    maxArguments: positive("maxArguments", options.maxArguments, DEFAULT_MAX_ARGUMENTS),
+    maxCommands: option("maxCommands", options.maxCommands, DEFAULT_MAX_COMMANDS),
+    maxArguments: option("maxArguments", options.maxArguments, DEFAULT_MAX_ARGUMENTS),
   };
-  const maxNewQueues = nonNegative("maxNewQueues", options.maxNewQueues, DEFAULT_MAX_NEW_QUEUES);
-  const timeoutMs = positive(
+  const maxNewQueues = option(
+    "maxNewQueues",
+    options.maxNewQueues,
+    DEFAULT_MAX_NEW_QUEUES,
+    nonNegativeInteger,
+  );
+  const timeoutMs = option(
     "commandTimeoutMs",
     options.commandTimeoutMs,
     DEFAULT_COMMAND_TIMEOUT_MS,
@@ -223,20 +229,14 @@ function lookupOn(
   };
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`bridge: ${name} must be a positive integer, got ${v}`);
-  }
-  return v;
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0) {
-    throw new ConfigError(`bridge: ${name} must be a whole number, got ${v}`);
-  }
-  return v;
+/** An option's value, else its default; checked by the shared rule (`bridge: maxCommands: ...`). */
+function option(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  rule: typeof positiveInteger = positiveInteger,
+): number {
+  return checkConfig(rule, value ?? fallback, `bridge: ${name}`);
 }
 
 function messageOf(err: unknown): string {

@@ -85,7 +85,7 @@ export async function runMany(
       }
       const replies = await within(batch.exec(), deadline);
       if (!replies) return { status: 400, body: { error: "ERR transaction aborted" } };
-      results.push(...replies);
+      for (const r of replies) results.push(r);
     } else {
       for (let at = 0; at < commands.length; ) {
         const batch = conn.pipeline();
@@ -96,7 +96,7 @@ export async function runMany(
           batch.callBuffer(wireName(command), command.args);
           args += command.args.length;
         }
-        results.push(...((await within(batch.exec(), deadline)) ?? []));
+        for (const r of (await within(batch.exec(), deadline)) ?? []) results.push(r);
       }
     }
   } catch (err) {

@@ -43,13 +43,13 @@ export class QueueGate {
     }
     if (unknown.length === 0) return undefined;
     const replies = await lookup(unknown.map((name) => ["sismember", this.#queuesKey, name]));
-    const fresh = unknown.filter((_, i) => Number(replies[i]) !== 1);
-    if (this.#created + fresh.length > this.#maxNewQueues) {
+    const fresh = new Set(unknown.filter((_, i) => Number(replies[i]) !== 1));
+    if (this.#created + fresh.size > this.#maxNewQueues) {
       return `NOPERM this token may create at most ${this.#maxNewQueues} new queues (the bridge's maxNewQueues)`;
     }
-    this.#created += fresh.length;
+    this.#created += fresh.size;
     for (const name of unknown) {
-      if (this.#known.size < KNOWN_LIMIT || fresh.includes(name)) this.#known.add(name);
+      if (this.#known.size < KNOWN_LIMIT || fresh.has(name)) this.#known.add(name);
     }
     return undefined;
   }

@@ -13,6 +13,7 @@
 import * as v from "valibot";
 import { digest, digestHex, equalBytes, fromHex } from "../core/bytes";
 import {
+  booleanValue,
   checkConfig,
   expected,
   jsonObject,
@@ -118,7 +119,7 @@ const TOKEN_ENTRY = jsonObject(
       ),
       scope: SCOPE,
       namespace: v.optional(nonEmptyString),
-      rawScripting: v.optional(v.boolean(expected("true or false"))),
+      rawScripting: v.optional(booleanValue),
     }),
     v.check(
       (e) => (e.token === undefined) !== (e.sha256 === undefined),
