@@ -37,6 +37,15 @@ export function openRedis(options: RedisConnectionOptions, extra: RedisOptions =
       ? () => null
       : (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
     lazyConnect: false,
+    // A bounded command: fail while Redis is down instead of queuing, and never resend a command
+    // after a reconnect (its caller was already told it failed).
+    ...(options.commandTimeoutMs !== undefined
+      ? {
+          commandTimeout: options.commandTimeoutMs,
+          enableOfflineQueue: false,
+          autoResendUnfulfilledCommands: false,
+        }
+      : {}),
     ...extra,
   };
   if (options.sentinels) {

@@ -1,5 +1,9 @@
 // Serves a fetch handler (Request -> Response) with node:http: used by `edgekiq web` and
 // `edgekiq bridge` on Node. Bun and Deno use their own servers.
+//
+// Errors before or around the handler are answered here with a JSON `{error}` that never echoes
+// the request or the exception: a Host/URL that does not parse is the client's fault (400), and
+// anything else is a 500 whose details stay out of the response (they may hold internal URLs).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Served, ServeOptions } from "../../src/cli/runtime";
@@ -9,10 +13,7 @@ export async function serveNode(
   options: ServeOptions,
 ): Promise<Served> {
   const server = createServer((req, res) => {
-    handle(handler, req, res, options).catch((err) => {
-      res.statusCode = 500;
-      res.end(JSON.stringify({ error: `internal error: ${(err as Error).message}` }));
-    });
+    handle(handler, req, res, options).catch(() => fail(res, 500, "internal error"));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -36,7 +37,11 @@ async function handle(
   res: ServerResponse,
   options: ServeOptions,
 ): Promise<void> {
-  const url = `http://${req.headers.host ?? `${options.hostname}:${options.port}`}${req.url ?? "/"}`;
+  const url = requestUrl(req, options);
+  if (!url) {
+    fail(res, 400, "bad request");
+    return;
+  }
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (Array.isArray(v)) for (const x of v) headers.append(k, x);
@@ -60,5 +65,28 @@ async function handle(
     return;
   }
   const body = Buffer.from(await response.arrayBuffer());
+  res.end(body);
+}
+
+/** The request's absolute URL, or undefined when its Host or target does not parse. */
+function requestUrl(req: IncomingMessage, options: ServeOptions): string | undefined {
+  const url = `http://${req.headers.host ?? `${options.hostname}:${options.port}`}${req.url ?? "/"}`;
+  try {
+    return new URL(url).href;
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(res: ServerResponse, status: number, error: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }

@@ -4,28 +4,22 @@
  *
  * 1. Routes (Hono): `POST /` one command, `POST /pipeline` (not atomic), `POST /multi-exec`
  *    (MULTI/EXEC on one connection). Other paths 404, other methods 405, all with JSON `{error}`.
- * 2. Every request, in this order: Bearer token (401), body size (413), body shape (400), the
- *    token's scope for every command (403, before anything runs), commands no token may run
- *    (400), then Redis.
- * 3. Results follow the protocol: `{result}` / `{error}` (400) for one command, an array of them
- *    for pipelines and transactions, a single `{error}` (400) when a transaction is discarded.
- *    Redis's error text is passed through verbatim (@upstash/redis's EVALSHA->EVAL fallback
- *    matches on "NOSCRIPT"). Replies are read as bytes, so base64 mode is byte-exact.
+ * 2. Every request, in this order: Host (421), Bearer token (401), body size (413), body
+ *    shape, nesting and counts (400/413, `command-parser.ts`), the token's scope for every command
+ *    (403, before anything runs), commands no token may run (400), then Redis (`execute.ts`).
+ * 3. Redis gets `commandTimeoutMs` per request, connecting included: a Redis that is down or does
+ *    not answer gets the request a 502, a command still running at the deadline a 504.
  */
 import { Hono } from "hono";
+import { checkConfig, nonNegativeInteger, positiveInteger } from "../core/config-check";
 import { ConfigError } from "../core/errors";
 import { hostAllowlist } from "../core/host-allowlist";
+import { type ParsedCommand, parseCommands } from "./command-parser";
 import { refusal } from "./commands";
 import { type BridgeConnection, type BridgeRedis, ConnectionPools } from "./connections";
-import { encodeReply, type JsonResult } from "./encoding";
-import {
-  BridgeHttpError,
-  type ParsedCommand,
-  parseCommandBody,
-  parseCommandListBody,
-  readBody,
-} from "./request-body";
-import { compileScope, type ScopeCheck } from "./scopes";
+import { type Answer, CommandTimeoutError, runMany, runOne, within } from "./execute";
+import { BridgeHttpError, readBody } from "./request-body";
+import { compileScope, type Lookup, type ScopeCheck } from "./scopes";
 import { type BridgeToken, checkToken, createAuthenticator } from "./tokens";
 
 export interface BridgeOptions {
@@ -35,6 +29,15 @@ export interface BridgeOptions {
   tokens: readonly BridgeToken[];
   /** Largest accepted request body in bytes (default 10 MiB, Upstash's limit). */
   maxBodyBytes?: number;
+  /** Most commands in one pipeline or transaction (default 10,000); more gets a 413. */
+  maxCommands?: number;
+  /** Most arguments in one request, all commands together (default 100,000); more gets a 413. */
+  maxArguments?: number;
+  /**
+   * New queue names each `enqueue` token may add to `queues` over the life of the bridge process
+   * (default 1,000); names already there are always allowed.
+   */
+  maxNewQueues?: number;
   /** Connections per token (default 2). */
   poolSize?: number;
   /** Serve under a path prefix, e.g. `/redis` (the client's URL then ends in `/redis`). */
@@ -45,8 +48,8 @@ export interface BridgeOptions {
    */
   allowedHosts?: readonly string[];
   /**
-   * Milliseconds a command may take before the request gets a 504 (ioredis `commandTimeout` on
-   * the pooled connections; with a factory, set it on the connections you create). Default: none.
+   * Milliseconds Redis gets per request, connecting included (default 5,000): Redis down or not
+   * answering gets the request a 502, a command still running a 504.
    */
   commandTimeoutMs?: number;
   /**
@@ -73,6 +76,10 @@ export interface Bridge {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_COMMANDS = 10_000;
+export const DEFAULT_MAX_ARGUMENTS = 100_000;
+export const DEFAULT_MAX_NEW_QUEUES = 1000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 type Endpoint = "single" | "pipeline" | "multi-exec";
 
@@ -87,24 +94,32 @@ export function bridge(options: BridgeOptions): Bridge {
     tokens.push(checkToken(t, `bridge: tokens[${i}]`, tokens));
   }
   if (tokens.length === 0) throw new ConfigError("bridge: at least one token is required");
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new ConfigError(`bridge: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
-  }
-  const timeout = options.commandTimeoutMs;
-  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
-    throw new ConfigError(`bridge: commandTimeoutMs must be a positive integer, got ${timeout}`);
-  }
+  const maxBodyBytes = option("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const limits = {
+    maxCommands: option("maxCommands", options.maxCommands, DEFAULT_MAX_COMMANDS),
+    maxArguments: option("maxArguments", options.maxArguments, DEFAULT_MAX_ARGUMENTS),
+  };
+  const maxNewQueues = option(
+    "maxNewQueues",
+    options.maxNewQueues,
+    DEFAULT_MAX_NEW_QUEUES,
+    nonNegativeInteger,
+  );
+  const timeoutMs = option(
+    "commandTimeoutMs",
+    options.commandTimeoutMs,
+    DEFAULT_COMMAND_TIMEOUT_MS,
+  );
+  const pools = new ConnectionPools(options.redis, options.poolSize ?? 2);
   const hostAllowed = hostAllowlist(options.allowedHosts ?? "any", "bridge: allowedHosts");
-  const pools = new ConnectionPools(options.redis, options.poolSize ?? 2, timeout);
   const authenticate = createAuthenticator(tokens);
-  const scopes = new Map(tokens.map((t) => [t, compileScope(t)]));
+  const scopes = new Map(tokens.map((t) => [t, compileScope(t, { maxNewQueues })]));
 
-  async function handle(request: Request, endpoint: Endpoint): Promise<Response> {
+  async function handle(request: Request, path: string, endpoint: Endpoint): Promise<Response> {
     const started = Date.now();
     const event: BridgeRequestEvent = {
       token: undefined,
-      path: new URL(request.url).pathname,
+      path,
       status: 0,
       commands: [],
       ms: 0,
@@ -128,131 +143,109 @@ export function bridge(options: BridgeOptions): Bridge {
     event: BridgeRequestEvent,
   ): Promise<Response> {
     const token = await authenticate(request.headers.get("authorization"));
-    if (!token) return reply(401, { error: "WRONGPASS invalid or missing auth token" });
+    if (!token) return reply({ status: 401, body: "WRONGPASS invalid or missing auth token" });
     event.token = token.name;
     const caller: Caller = { token, scope: scopes.get(token)! };
     const base64 = request.headers.get("upstash-encoding")?.toLowerCase() === "base64";
+    let conn: BridgeConnection | undefined;
     try {
       const text = await readBody(request, maxBodyBytes);
-      const commands =
-        endpoint === "single" ? [parseCommandBody(text)] : parseCommandListBody(text);
+      const commands = await parseCommands(text, endpoint === "single" ? "single" : "list", limits);
       event.commands = commands.map((c) => c.name);
-      await authorize(caller, commands);
-      const conn = pools.get(token);
-      if (endpoint === "single") return await runOne(conn, commands[0]!, base64);
-      return await runMany(conn, commands, endpoint === "multi-exec", base64);
+      conn = pools.get(token);
+      const deadline = performance.now() + timeoutMs;
+      const ready = (c: BridgeConnection) => pools.ready(c, deadline - performance.now());
+      await authorize(caller, commands, lookupOn(conn, ready, deadline));
+      await ready(conn);
+      const answer =
+        endpoint === "single"
+          ? await runOne(conn, commands[0]!, base64, deadline)
+          : await runMany(conn, commands, endpoint === "multi-exec", base64, deadline);
+      return reply(answer);
     } catch (err) {
-      if (err instanceof BridgeHttpError) return reply(err.status, { error: err.message });
-      if (err instanceof ConfigError) return reply(500, { error: `ERR ${err.message}` });
-      if (isTimeout(err)) {
-        return reply(504, { error: `ERR command timed out after ${timeout} ms` });
+      if (err instanceof BridgeHttpError) return reply({ status: err.status, body: err.message });
+      if (err instanceof ConfigError) return reply({ status: 500, body: `ERR ${err.message}` });
+      // A timeout on a connection that is no longer up is an outage, not a slow command.
+      if (err instanceof CommandTimeoutError && conn?.status === "ready") {
+        return reply({ status: 504, body: `ERR command timed out after ${timeoutMs} ms` });
       }
+      const why = err instanceof CommandTimeoutError ? "connection lost" : messageOf(err);
       // A connection failure: say so without echoing the request.
-      return reply(502, { error: `ERR bridge cannot reach Redis: ${messageOf(err)}` });
+      return reply({ status: 502, body: `ERR bridge cannot reach Redis: ${why}` });
     }
   }
 
   const app = new Hono({ strict: false });
   const routes = app.basePath(options.basePath ?? "/");
-  routes.post("/", (c) => handle(c.req.raw, "single"));
-  routes.post("/pipeline", (c) => handle(c.req.raw, "pipeline"));
-  routes.post("/multi-exec", (c) => handle(c.req.raw, "multi-exec"));
-  routes.all("/", () => reply(405, { error: "ERR method not allowed" }));
-  routes.all("/pipeline", () => reply(405, { error: "ERR method not allowed" }));
-  routes.all("/multi-exec", () => reply(405, { error: "ERR method not allowed" }));
-  app.notFound(() => reply(404, { error: "ERR unknown endpoint" }));
-  app.onError(() => reply(500, { error: "ERR internal bridge error" }));
+  routes.post("/", (c) => handle(c.req.raw, c.req.path, "single"));
+  routes.post("/pipeline", (c) => handle(c.req.raw, c.req.path, "pipeline"));
+  routes.post("/multi-exec", (c) => handle(c.req.raw, c.req.path, "multi-exec"));
+  const notAllowed = () => reply({ status: 405, body: "ERR method not allowed" });
+  routes.all("/", notAllowed);
+  routes.all("/pipeline", notAllowed);
+  routes.all("/multi-exec", notAllowed);
+  app.notFound(() => reply({ status: 404, body: "ERR unknown endpoint" }));
+  app.onError(() => reply({ status: 500, body: "ERR internal bridge error" }));
 
   return {
     fetch: async (request) =>
-      hostAllowed(request) ? app.fetch(request) : reply(421, { error: "ERR host not allowed" }),
+      hostAllowed(request)
+        ? app.fetch(request)
+        : reply({ status: 421, body: "ERR host not allowed" }),
     close: () => pools.close(),
   };
 }
 
-/** Scope first (403 for anything the token may not do), then what nobody may do (400). */
-async function authorize(caller: Caller, commands: readonly ParsedCommand[]): Promise<void> {
-  for (const { name, args } of commands) {
-    const denied = await caller.scope(name, args);
-    if (denied) throw new BridgeHttpError(403, denied);
-  }
+/**
+ * Scope first (403 for anything the token may not do; it may look things up in Redis), then what
+ * nobody may do (400).
+ */
+async function authorize(
+  caller: Caller,
+  commands: readonly ParsedCommand[],
+  lookup: Lookup,
+): Promise<void> {
+  const denied = await caller.scope(commands, lookup);
+  if (denied) throw new BridgeHttpError(403, denied);
   for (const { name, args } of commands) {
     const refused = refusal(name, args);
     if (refused) throw new BridgeHttpError(400, refused);
   }
 }
 
-/**
- * ioredis reshapes some replies by lower-case command name (HGETALL into an object, WITHSCORES
- * replies into pairs); the bridge must pass Redis's RESP2 reply as is, so those names go
- * upper-cased, which its lookup does not match. Other names go as sent (Redis echoes an unknown
- * command's name in its error text, which is passed through verbatim).
- */
-const RESHAPED = new Set(
-  [
-    "hgetall hrandfield xread xreadgroup zdiff zinter zpopmax zpopmin zunion zrandmember",
-    "zrange zrangebyscore zrevrange zrevrangebyscore",
-  ]
-    .join(" ")
-    .split(" "),
-);
-
-function wireName({ name, sent }: ParsedCommand): string {
-  return RESHAPED.has(name) ? name.toUpperCase() : sent;
-}
-
-async function runOne(
+/** A scope's Redis lookups: one pipeline on the token's connection, within the deadline. */
+function lookupOn(
   conn: BridgeConnection,
-  command: ParsedCommand,
-  base64: boolean,
-): Promise<Response> {
-  try {
-    const result = await conn.callBuffer(wireName(command), ...command.args);
-    return reply(200, { result: encodeReply(result, base64) });
-  } catch (err) {
-    if (isReplyError(err)) return reply(400, { error: (err as Error).message });
-    throw err;
-  }
+  ready: (conn: BridgeConnection) => Promise<void>,
+  deadline: number,
+): Lookup {
+  return async (commands) => {
+    await ready(conn);
+    const replies = await within(conn.pipeline(commands as string[][]).exec(), deadline);
+    return (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+  };
 }
 
-async function runMany(
-  conn: BridgeConnection,
-  commands: readonly ParsedCommand[],
-  atomic: boolean,
-  base64: boolean,
-): Promise<Response> {
-  const batch = atomic ? conn.multi() : conn.pipeline();
-  for (const command of commands) batch.callBuffer(wireName(command), ...command.args);
-  let results: [Error | null, unknown][] | null;
-  try {
-    results = await batch.exec();
-  } catch (err) {
-    // EXECABORT: a command was rejected while queuing, so the transaction was discarded.
-    if (isReplyError(err)) return reply(400, { error: (err as Error).message });
-    throw err;
-  }
-  if (!results) return reply(400, { error: "ERR transaction aborted" });
-  const out: ({ result: JsonResult } | { error: string })[] = results.map(([err, value]) =>
-    err ? { error: err.message } : { result: encodeReply(value, base64) },
-  );
-  return reply(200, out);
-}
-
-/** ioredis rejects with this message when `commandTimeout` passes. */
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && err.message === "Command timed out";
-}
-
-function isReplyError(err: unknown): boolean {
-  return err instanceof Error && err.name === "ReplyError";
+/** An option's value, else its default; checked by the shared rule (`bridge: maxCommands: ...`). */
+function option(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  rule: typeof positiveInteger = positiveInteger,
+): number {
+  return checkConfig(rule, value ?? fallback, `bridge: ${name}`);
 }
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function reply(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
+/** JSON response; a string body is an error message (`{error}`). */
+function reply({ status, body }: Answer): Response {
+  return new Response(JSON.stringify(typeof body === "string" ? { error: body } : body), {
     status,
     headers: { "content-type": "application/json" },
   });

@@ -6,8 +6,10 @@
  *    ... STORE, MEMORY USAGE) is simply absent and refused to such tokens;
  * 2. whether it only reads (`read` scope);
  * 3. which commands no token may run over HTTP (`refusal`): blocking commands would pin a pooled
- *    connection, connection-state commands would change it under other requests, and server
- *    administration is out of a REST client's reach, as on Upstash.
+ *    connection, connection-state commands would change it under other requests, server
+ *    administration is out of a REST client's reach, as on Upstash, and commands that reach
+ *    other databases (SWAPDB, MOVE, MIGRATE, FLUSHALL, COPY ... DB) would break the isolation
+ *    the connection's database gives each token.
  */
 
 /** Finds a command's keys from its arguments (name excluded); undefined when it cannot tell. */
@@ -137,11 +139,16 @@ const CONNECTION_STATE = new Set(
 const SERVER_ADMIN = new Set(
   [
     "config debug shutdown replicaof slaveof sync psync replconf module acl cluster failover",
-    "migrate save bgsave bgrewriteaof swapdb move latency slowlog",
+    "save bgsave bgrewriteaof latency slowlog",
   ]
     .join(" ")
     .split(" "),
 );
+/**
+ * Commands that reach past the database the bridge's connection is bound to (that database is
+ * the isolation between tenants): SELECT is refused as connection state above.
+ */
+const CROSS_DATABASE = new Set(["swapdb", "move", "migrate"]);
 
 /**
  * Why no token may run this command over the bridge, or undefined when it may.
@@ -154,6 +161,10 @@ export function refusal(name: string, args: readonly string[]): string | undefin
   if (CONNECTION_STATE.has(name))
     return `ERR '${name}' changes connection state and is not supported over REST`;
   if (SERVER_ADMIN.has(name)) return `ERR '${name}' is not supported over REST`;
+  if (CROSS_DATABASE.has(name))
+    return `ERR '${name}' reaches other databases and is not supported over REST`;
+  if (name === "flushall")
+    return "ERR 'flushall' empties every database (use FLUSHDB) and is not supported over REST";
   // COPY ... DB n would reach another database than the one the token is bound to.
   if (name === "copy" && args.some((a) => a.toLowerCase() === "db"))
     return "ERR 'copy' to another database is not supported over REST";

@@ -9,7 +9,11 @@ export {
   type BridgeOptions,
   type BridgeRequestEvent,
   bridge,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_MAX_ARGUMENTS,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_COMMANDS,
+  DEFAULT_MAX_NEW_QUEUES,
 } from "./bridge";
 export { keysOf, refusal } from "./commands";
 export type { BridgeConnection, BridgeConnectionTemplate, BridgeRedis } from "./connections";

@@ -1,8 +1,8 @@
 /**
- * Reads and checks a request body: at most `maxBytes` (checked against Content-Length first,
- * then while streaming, so an oversized body is never buffered whole), valid UTF-8, and JSON of
- * the shape the endpoint takes: one command (`["SET","k","v"]`) or a list of them. Arguments may
- * be strings, numbers or booleans, as @upstash/redis sends them; numbers go on as decimal text.
+ * Reads a request body as text: at most `maxBytes` (checked against Content-Length first, then
+ * while streaming, so an oversized body is never buffered whole), valid UTF-8 (decoded chunk by
+ * chunk as it arrives, so a large body costs no single long decode). `command-parser.ts` then
+ * turns the text into commands.
  */
 import { EdgekiqError } from "../core/errors";
 
@@ -18,23 +18,16 @@ export class BridgeHttpError extends EdgekiqError {
   }
 }
 
-/** A command ready for Redis. */
-export interface ParsedCommand {
-  /** Lower-cased, for scope checks. */
-  name: string;
-  /** As the client sent it (Redis echoes an unknown command's name in its error). */
-  sent: string;
-  args: string[];
-}
-
 const TOO_LARGE = "ERR max request size exceeded";
+const NOT_UTF8 = "ERR request body is not valid UTF-8";
 
 export async function readBody(request: Request, maxBytes: number): Promise<string> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw new BridgeHttpError(413, TOO_LARGE);
   if (!request.body) return "";
   const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const parts: string[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -44,62 +37,25 @@ export async function readBody(request: Request, maxBytes: number): Promise<stri
       await reader.cancel().catch(() => undefined);
       throw new BridgeHttpError(413, TOO_LARGE);
     }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new BridgeHttpError(400, "ERR request body is not valid UTF-8");
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BridgeHttpError(400, "ERR request body is not valid JSON");
-  }
-}
-
-/** `POST /`: one command. */
-export function parseCommandBody(text: string): ParsedCommand {
-  return toCommand(parseJson(text), "");
-}
-
-/** `POST /pipeline` and `/multi-exec`: a non-empty list of commands. */
-export function parseCommandListBody(text: string): ParsedCommand[] {
-  const data = parseJson(text);
-  if (!Array.isArray(data) || data.length === 0) {
-    throw new BridgeHttpError(400, "ERR expected a non-empty JSON array of commands");
-  }
-  return data.map((command, i) => toCommand(command, ` (command ${i + 1})`));
-}
-
-function toCommand(value: unknown, where: string): ParsedCommand {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new BridgeHttpError(400, `ERR expected a command as a non-empty JSON array${where}`);
-  }
-  const parts: string[] = [];
-  for (const part of value) {
-    if (typeof part === "string") parts.push(part);
-    else if (typeof part === "number" && Number.isFinite(part)) parts.push(String(part));
-    else if (typeof part === "boolean") parts.push(String(part));
-    else {
-      throw new BridgeHttpError(
-        400,
-        `ERR command arguments must be strings, numbers or booleans${where}`,
-      );
+    const text = decode(decoder, value);
+    if (text === undefined) {
+      await reader.cancel().catch(() => undefined);
+      throw new BridgeHttpError(400, NOT_UTF8);
     }
+    parts.push(text);
   }
-  const [name, ...args] = parts;
-  if (!name || typeof value[0] !== "string") {
-    throw new BridgeHttpError(400, `ERR the command name must be a non-empty string${where}`);
+  const rest = decode(decoder);
+  if (rest === undefined) throw new BridgeHttpError(400, NOT_UTF8);
+  if (rest) parts.push(rest);
+  // A push arrives as one chunk: no join (and no copy) for it.
+  return parts.length === 1 ? parts[0]! : parts.join("");
+}
+
+/** The next piece of text, or undefined for invalid UTF-8 (no value: flush the last bytes). */
+function decode(decoder: TextDecoder, bytes?: Uint8Array): string | undefined {
+  try {
+    return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+  } catch {
+    return undefined;
   }
-  return { name: name.toLowerCase(), sent: name, args };
 }

@@ -1,31 +1,52 @@
 /**
- * Judges one command against a token's scope before anything reaches Redis:
+ * Judges a request's commands against a token's scope before any of them reaches Redis:
  *
  * - `enqueue`: exactly what a Sidekiq push needs and nothing else: SADD on `queues`, LPUSH on
  *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script (EVALSHA by its SHA-1,
  *   or EVAL of that exact script) with each key in its expected place, all under the token's
- *   namespace. It cannot read, delete or run any other script.
- * - `read`: read-only commands (not KEYS or SCAN, as Upstash's read-only tokens), on keys in the
- *   token's namespace when it has one.
- * - `admin`: everything the bridge supports.
- * - explicit: the listed commands, every key matching one of the patterns, scripts by SHA-1.
+ *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
+ *   other script.
+ * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
+ *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
+ *   `processes`), under the token's namespace when it has one. No key discovery (KEYS, SCAN,
+ *   RANDOMKEY, DBSIZE), no INFO, no scripts.
+ * - `admin`: every command the bridge supports; of scripts, only edgekiq's own (by SHA-1, or EVAL
+ *   of their exact text), unless the token has `rawScripting` (a script can run any command,
+ *   SELECT included, so it reaches every database).
+ * - explicit: the listed commands (`@read` = every read-only command), every key matching one of
+ *   the patterns, scripts only by listed SHA-1.
  *
- * Returns undefined when allowed, else the NOPERM message for a 403.
+ * A check returns undefined when the request may run, else the NOPERM message for a 403. Checks
+ * that need Redis (is this queue new? is this a live process's hash?) ask it once per request.
  */
 import { digestHex } from "../core/bytes";
 import { Keys } from "../core/keys";
-import { pushIdempotent } from "../redis/scripts/index.gen";
+import * as edgekiqScripts from "../redis/scripts/index.gen";
+import type { LuaScript } from "../redis/types";
+import type { ParsedCommand } from "./command-parser";
 import { commandInfo } from "./commands";
-import type { BridgeToken, TokenScope } from "./tokens";
+import { jobQueues, type Lookup, NOT_A_QUEUE_NAME, QueueGate } from "./queue-gate";
+import { TimeSlice } from "./time-slice";
+import type { BridgeToken } from "./tokens";
+
+export type { Lookup } from "./queue-gate";
 
 /** A scope compiled once per token. */
-export type ScopeCheck = (name: string, args: readonly string[]) => Promise<string | undefined>;
+export type ScopeCheck = (
+  commands: readonly ParsedCommand[],
+  lookup: Lookup,
+) => Promise<string | undefined>;
 
-export function compileScope(token: BridgeToken): ScopeCheck {
-  const scope: TokenScope = token.scope;
-  if (scope === "admin") return async () => undefined;
-  if (scope === "enqueue") return enqueueScope(new Keys(token.namespace));
-  if (scope === "read") return readScope(token.namespace);
+export interface ScopeOptions {
+  /** New queue names an `enqueue` token may add over the life of the bridge. */
+  maxNewQueues: number;
+}
+
+export function compileScope(token: BridgeToken, options: ScopeOptions): ScopeCheck {
+  const scope = token.scope;
+  if (scope === "admin") return adminScope(token.rawScripting === true);
+  if (scope === "enqueue") return enqueueScope(new Keys(token.namespace), options.maxNewQueues);
+  if (scope === "read") return readScope(new Keys(token.namespace));
   return explicitScope(scope.commands, scope.keys, scope.scripts);
 }
 
@@ -33,31 +54,117 @@ function denied(name: string, why = ""): string {
   return `NOPERM this token has no permissions to run the '${name}' command${why}`;
 }
 
-function enqueueScope(keys: Keys): ScopeCheck {
+// --- scripts ---------------------------------------------------------------------------------
+
+/** Commands that run or manage server-side code. */
+const SCRIPTING = new Set([
+  "eval",
+  "evalsha",
+  "eval_ro",
+  "evalsha_ro",
+  "fcall",
+  "fcall_ro",
+  "script",
+  "function",
+]);
+
+/** The SHA-1s of every Lua script edgekiq sends (the client's, the worker's, the API's). */
+const EDGEKIQ_SCRIPTS: ReadonlySet<string> = new Set(
+  Object.values(edgekiqScripts as Record<string, LuaScript>).map((s) => s.sha1),
+);
+
+/**
+ * Why a scripting command is refused, or undefined (also for commands that are not scripting):
+ * EVAL/EVALSHA (and their _RO forms) and SCRIPT LOAD only for the SHA-1s in `shas`, SCRIPT EXISTS
+ * always; FCALL, FUNCTION and the other SCRIPT subcommands only with `raw`.
+ */
+async function scriptDenial(
+  { name, args }: ParsedCommand,
+  shas: ReadonlySet<string>,
+  raw: boolean,
+  why: string,
+): Promise<string | undefined> {
+  if (raw || !SCRIPTING.has(name)) return undefined;
+  switch (name) {
+    case "eval":
+    case "eval_ro":
+      return shas.has(await digestHex("SHA-1", args[0] ?? "")) ? undefined : denied(name, why);
+    case "evalsha":
+    case "evalsha_ro":
+      return shas.has((args[0] ?? "").toLowerCase()) ? undefined : denied(name, why);
+    case "script": {
+      const sub = (args[0] ?? "").toLowerCase();
+      if (sub === "exists") return undefined;
+      if (sub === "load" && shas.has(await digestHex("SHA-1", args[1] ?? ""))) return undefined;
+      return denied(`script ${sub}`, why);
+    }
+    default:
+      return denied(name, why);
+  }
+}
+
+// --- admin -----------------------------------------------------------------------------------
+
+function adminScope(raw: boolean): ScopeCheck {
+  const why = ' (only edgekiq\'s own scripts; others need a token with "rawScripting": true)';
+  return async (commands) => {
+    for (const command of commands) {
+      if (!SCRIPTING.has(command.name)) continue;
+      const refusal = await scriptDenial(command, EDGEKIQ_SCRIPTS, raw, why);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  };
+}
+
+// --- enqueue ---------------------------------------------------------------------------------
+
+function enqueueScope(keys: Keys, maxNewQueues: number): ScopeCheck {
+  const gate = new QueueGate(keys.queues, maxNewQueues);
   const queuePrefix = keys.queue("");
   const markerPrefix = keys.pushed("");
-  const isQueue = (k: string | undefined) =>
-    k !== undefined && k.length > queuePrefix.length && k.startsWith(queuePrefix);
+  const queueOf = (k: string | undefined) =>
+    k !== undefined && k.length > queuePrefix.length && k.startsWith(queuePrefix)
+      ? k.slice(queuePrefix.length)
+      : undefined;
   const isMarker = (k: string | undefined) =>
     k !== undefined && k.length > markerPrefix.length && k.startsWith(markerPrefix);
   const outside = " on keys outside the queue keys";
 
-  return async (name, args) => {
+  /** Checks one command; collects the queue names and job payloads it carries. */
+  const check = async (
+    { name, args }: ParsedCommand,
+    names: Set<string>,
+    jobs: string[],
+  ): Promise<string | undefined> => {
     switch (name) {
       case "sadd":
-        return args[0] === keys.queues ? undefined : denied(name, outside);
-      case "lpush":
-        return isQueue(args[0]) ? undefined : denied(name, outside);
+        if (args[0] !== keys.queues) return denied(name, outside);
+        for (const queue of args.slice(1)) names.add(queue);
+        return undefined;
+      case "lpush": {
+        const queue = queueOf(args[0]);
+        if (queue === undefined) return denied(name, outside);
+        names.add(queue);
+        jobs.push(...args.slice(1));
+        return undefined;
+      }
       case "zadd":
-        return args[0] === keys.schedule ? undefined : denied(name, outside);
+        if (args[0] !== keys.schedule) return denied(name, outside);
+        jobs.push(...zaddMembers(args));
+        return undefined;
       case "evalsha":
       case "eval": {
         const sha =
           name === "eval" ? await digestHex("SHA-1", args[0] ?? "") : args[0]?.toLowerCase();
-        if (sha !== pushIdempotent.sha1) return denied(name, " (only the push script)");
-        // The script's keys: queues, schedule, then (marker, queue) pairs, in that order.
+        if (sha !== edgekiqScripts.pushIdempotent.sha1) {
+          return denied(name, " (only the push script)");
+        }
+        // Keys: queues, schedule, then (marker, queue) pairs; after them ARGV: the marker TTL,
+        // then (queue name, score, job) per job (src/redis/scripts/push-idempotent.lua).
         const n = Number(args[1]);
         const scriptKeys = args.slice(2, 2 + n);
+        const argv = args.slice(2 + n);
         const ok =
           /^\d+$/.test(args[1] ?? "") &&
           n >= 2 &&
@@ -65,31 +172,106 @@ function enqueueScope(keys: Keys): ScopeCheck {
           scriptKeys.length === n &&
           scriptKeys[0] === keys.queues &&
           scriptKeys[1] === keys.schedule &&
-          scriptKeys.every((k, i) => i < 2 || (i % 2 === 0 ? isMarker(k) : isQueue(k)));
-        return ok ? undefined : denied(name, outside);
+          scriptKeys.every((k, i) => i < 2 || (i % 2 === 0 ? isMarker(k) : queueOf(k)));
+        if (!ok) return denied(name, outside);
+        for (let i = 2; i < n; i += 2) names.add(queueOf(scriptKeys[i + 1])!);
+        for (let i = 1; i < argv.length; i += 3) {
+          names.add(argv[i]!);
+          if (argv[i + 2] !== undefined) jobs.push(argv[i + 2]!);
+        }
+        return undefined;
       }
       default:
         return denied(name);
     }
   };
-}
 
-/** What `read` never allows even though it only reads: whole-keyspace walks and scripts. */
-const READ_EXCLUDED = new Set(["keys", "scan", "eval_ro", "evalsha_ro", "fcall_ro", "pubsub"]);
-
-function readScope(namespace: string | undefined): ScopeCheck {
-  const prefix = new Keys(namespace).prefix;
-  return async (name, args) => {
-    const info = commandInfo(name);
-    if (!info?.read || READ_EXCLUDED.has(name)) return denied(name);
-    if (!prefix) return undefined;
-    const keys = info.keys(args);
-    if (keys === undefined) return denied(name, " (its keys cannot be checked)");
-    return keys.every((k) => k.startsWith(prefix))
-      ? undefined
-      : denied(name, ` on keys outside the namespace`);
+  return async (commands, lookup) => {
+    const names = new Set<string>();
+    const jobs: string[] = [];
+    for (const command of commands) {
+      const refusal = await check(command, names, jobs);
+      if (refusal) return refusal;
+    }
+    // A job's own "queue" is where a retry or the scheduler will push it later.
+    const slice = new TimeSlice();
+    for (const job of jobs) {
+      const queues = await jobQueues(job, slice);
+      if (queues === NOT_A_QUEUE_NAME) return `NOPERM a job's "queue" must be a string`;
+      for (const queue of queues) names.add(queue);
+    }
+    return gate.admit(names, lookup);
   };
 }
+
+/** ZADD's members: after the key and any flags (NX, XX, GT, LT, CH, INCR), every second value. */
+function zaddMembers(args: readonly string[]): string[] {
+  let i = 1;
+  while (i < args.length && ZADD_FLAGS.has(args[i]!.toLowerCase())) i++;
+  const members: string[] = [];
+  for (i += 1; i < args.length; i += 2) members.push(args[i]!);
+  return members;
+}
+const ZADD_FLAGS = new Set(["nx", "xx", "gt", "lt", "ch", "incr"]);
+
+// --- read ------------------------------------------------------------------------------------
+
+/** Read-only commands that discover keys or describe the server rather than read a value. */
+const DISCOVERY = new Set(["keys", "scan", "randomkey", "dbsize", "info", "lastsave", "pubsub"]);
+
+/** A command `read` (and `@read`) may run, keys aside. */
+function isPlainRead(name: string): boolean {
+  return commandInfo(name)?.read === true && !DISCOVERY.has(name) && !SCRIPTING.has(name);
+}
+
+function readScope(keys: Keys): ScopeCheck {
+  const prefix = keys.prefix;
+  const exact = new Set([keys.queues, keys.schedule, keys.retry, keys.dead, keys.processes]);
+  const prefixes = [keys.queue(""), `${prefix}stat:`, `${prefix}j|`];
+  /** Sidekiq 7's histogram of one class and minute: `<Class>-DD-HH:M` (core/keys.ts). */
+  const histogram = /-\d\d-\d\d:\d\d?$/;
+  const isSidekiqKey = (k: string) =>
+    exact.has(k) ||
+    prefixes.some((p) => k.length > p.length && k.startsWith(p)) ||
+    (k.length > prefix.length && k.startsWith(prefix) && histogram.test(k));
+  /** The process identities whose hash (or work hash) this key would be. */
+  const identitiesOf = (k: string): string[] => {
+    if (!k.startsWith(prefix) || k.length === prefix.length) return [];
+    const rest = k.slice(prefix.length);
+    const ids = [rest];
+    for (const suffix of [":work", ":workers"]) {
+      if (rest.endsWith(suffix) && rest.length > suffix.length)
+        ids.push(rest.slice(0, -suffix.length));
+    }
+    return ids;
+  };
+  const outside = " on keys outside Sidekiq's";
+
+  return async (commands, lookup) => {
+    // Keys that can only be process hashes: allowed if one of their identities is a member of
+    // `processes` (asked once for the whole request).
+    const pending: { name: string; ids: string[] }[] = [];
+    for (const { name, args } of commands) {
+      if (!isPlainRead(name)) return denied(name);
+      const commandKeys = commandInfo(name)!.keys(args);
+      if (commandKeys === undefined) return denied(name, " (its keys cannot be checked)");
+      for (const k of commandKeys) {
+        if (isSidekiqKey(k)) continue;
+        const ids = identitiesOf(k);
+        if (ids.length === 0) return denied(name, outside);
+        pending.push({ name, ids });
+      }
+    }
+    if (pending.length === 0) return undefined;
+    const asked = [...new Set(pending.flatMap((p) => p.ids))];
+    const replies = await lookup(asked.map((id) => ["sismember", keys.processes, id]));
+    const live = new Set(asked.filter((_, i) => Number(replies[i]) === 1));
+    const stray = pending.find((p) => !p.ids.some((id) => live.has(id)));
+    return stray ? denied(stray.name, outside) : undefined;
+  };
+}
+
+// --- explicit --------------------------------------------------------------------------------
 
 function explicitScope(
   commands: readonly string[],
@@ -97,27 +279,26 @@ function explicitScope(
   scripts: readonly string[] | undefined,
 ): ScopeCheck {
   const allowed = new Set(commands);
+  const anyRead = allowed.has("@read");
   const matchers = patterns?.map(globToRegExp);
   const shas = new Set(
-    (scripts ?? []).map((s) => (s === "push-idempotent" ? pushIdempotent.sha1 : s)),
+    (scripts ?? []).map((s) => (s === "push-idempotent" ? edgekiqScripts.pushIdempotent.sha1 : s)),
   );
-  return async (name, args) => {
-    if (!allowed.has(name)) return denied(name);
-    if (name === "eval" || name === "evalsha" || name === "eval_ro" || name === "evalsha_ro") {
-      const sha = name.startsWith("evalsha")
-        ? args[0]?.toLowerCase()
-        : await digestHex("SHA-1", args[0] ?? "");
-      if (!sha || !shas.has(sha)) return denied(name, " (script not in this token's list)");
+  const why = " (script not in this token's list)";
+  return async (list) => {
+    for (const command of list) {
+      const { name, args } = command;
+      if (!allowed.has(name) && !(anyRead && isPlainRead(name))) return denied(name);
+      const refusal = await scriptDenial(command, shas, false, why);
+      if (refusal) return refusal;
+      if (!matchers) continue;
+      const keys = commandInfo(name)?.keys(args);
+      if (keys === undefined) return denied(name, " (its keys cannot be checked)");
+      if (!keys.every((k) => matchers.some((m) => m.test(k)))) {
+        return denied(name, " on keys outside this token's patterns");
+      }
     }
-    if (name === "fcall" || name === "fcall_ro")
-      return denied(name, " (functions cannot be scoped)");
-    if (!matchers) return undefined;
-    const info = commandInfo(name);
-    const keys = info?.keys(args);
-    if (keys === undefined) return denied(name, " (its keys cannot be checked)");
-    return keys.every((k) => matchers.some((m) => m.test(k)))
-      ? undefined
-      : denied(name, " on keys outside this token's patterns");
+    return undefined;
   };
 }
 

@@ -7,12 +7,13 @@
  *    presented token is hashed (SHA-256) and compared with every known digest, without stopping
  *    early, so neither the match nor its position leaks through timing.
  *
- * File format (JSON): `{ "tokens": [{ "name", "token" | "sha256", "scope", "namespace"? }] }`,
- * or the array alone. See docs/bridge.md.
+ * File format (JSON): `{ "tokens": [{ "name", "token" | "sha256", "scope", "namespace"?,
+ * "rawScripting"? }] }`, or the array alone. See docs/bridge.md.
  */
 import * as v from "valibot";
 import { digest, digestHex, equalBytes, fromHex } from "../core/bytes";
 import {
+  booleanValue,
   checkConfig,
   expected,
   jsonObject,
@@ -45,6 +46,11 @@ export interface BridgeToken {
   scope: TokenScope;
   /** Sidekiq 6 redis-namespace prefix the `enqueue`/`read` scopes are confined to. */
   namespace?: string;
+  /**
+   * `admin` only: may run any Lua script or function (EVAL, FCALL, SCRIPT, FUNCTION). A script can
+   * run any command, SELECT included, so this token reaches every database of the server.
+   */
+  rawScripting?: boolean;
 }
 
 export interface LoadTokensInput {
@@ -113,10 +119,15 @@ const TOKEN_ENTRY = jsonObject(
       ),
       scope: SCOPE,
       namespace: v.optional(nonEmptyString),
+      rawScripting: v.optional(booleanValue),
     }),
     v.check(
       (e) => (e.token === undefined) !== (e.sha256 === undefined),
       'give exactly one of "token" or "sha256"',
+    ),
+    v.check(
+      (e) => !e.rawScripting || e.scope === "admin",
+      'rawScripting is for "admin" tokens only',
     ),
   ),
 );
@@ -172,6 +183,7 @@ export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = 
     sha256,
     scope,
     namespace,
+    rawScripting,
   } = checkConfig(TOKEN_ENTRY, entry, where);
   if (seen.some((t) => t.name === name)) throw new ConfigError(`${where}: duplicate name`);
   if (token !== undefined && seen.some((t) => t.token === token)) {
@@ -183,6 +195,7 @@ export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = 
     ...(sha256 !== undefined ? { sha256 } : {}),
     scope,
     ...(namespace !== undefined ? { namespace } : {}),
+    ...(rawScripting ? { rawScripting: true } : {}),
   };
 }
 

@@ -1,13 +1,15 @@
 /**
  * `edgekiq bridge [--tokens FILE] [--host H] [--port P] [--redis URL]`: serves the
  * Upstash-compatible REST bridge. Tokens come from the file and/or EDGEKIQ_BRIDGE_* variables
- * (docs/bridge.md); with none, it refuses to start rather than serve an open Redis.
+ * (docs/bridge.md); with none, it refuses to start rather than serve an open Redis. The limits
+ * of docs/bridge.md have a flag each; Redis outages are logged once, and the recovery once.
  */
 import { bridge } from "../bridge/bridge";
 import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
 import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText, wholeNumber } from "./args";
+import { COMMAND_TIMEOUT_FLAG, commandTimeoutMs } from "./command-timeout";
 import {
   ALLOWED_HOST_FLAG,
   allowedHosts,
@@ -39,6 +41,24 @@ const FLAGS = {
     description: "largest request body (default 10 MiB)",
     schema: wholeNumber("a whole number of at least 1", 1),
   },
+  "max-commands": {
+    type: "string",
+    placeholder: "N",
+    description: "most commands in one pipeline or transaction (default 10000)",
+    schema: wholeNumber("a whole number of at least 1", 1),
+  },
+  "max-arguments": {
+    type: "string",
+    placeholder: "N",
+    description: "most arguments in one request (default 100000)",
+    schema: wholeNumber("a whole number of at least 1", 1),
+  },
+  "max-new-queues": {
+    type: "string",
+    placeholder: "N",
+    description: "new queue names each enqueue token may add (default 1000)",
+    schema: wholeNumber("a whole number, 0 or more", 0),
+  },
   "pool-size": {
     type: "string",
     placeholder: "N",
@@ -46,6 +66,7 @@ const FLAGS = {
     schema: wholeNumber("a whole number of at least 1", 1),
   },
   "allowed-host": ALLOWED_HOST_FLAG,
+  "command-timeout": COMMAND_TIMEOUT_FLAG,
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -79,7 +100,11 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
     redis: connection.redis,
     tokens,
     maxBodyBytes: args["max-body-bytes"],
+    maxCommands: args["max-commands"],
+    maxArguments: args["max-arguments"],
+    maxNewQueues: args["max-new-queues"],
     poolSize: args["pool-size"],
+    commandTimeoutMs: commandTimeoutMs(args, rt.env),
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_BRIDGE_ALLOWED_HOSTS),
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });

@@ -18,6 +18,12 @@ export interface RedisConnectionOptions {
   sentinelPassword?: string;
   /** Give up on a command after one failed attempt (one-shot commands) instead of waiting for Redis. */
   failFast?: boolean;
+  /**
+   * For servers that answer people (`edgekiq web`): a command fails after this many milliseconds
+   * without a reply, and fails at once while Redis is unreachable instead of waiting for it, so a
+   * page gets an error in bounded time. Unset (the worker): commands wait for Redis.
+   */
+  commandTimeoutMs?: number;
 }
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";

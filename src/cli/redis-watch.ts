@@ -10,6 +10,9 @@
  * 2. With a logger, outages become log lines a person can act on: one warning when Redis becomes
  *    unreachable (with the reason and the backoff), one line when it is back. No stack traces, no
  *    line per retry.
+ * 3. A server that accepts the connection and never answers (a wrong port, a stuck proxy) raises
+ *    no error at all: ioredis waits for its handshake reply forever. So a connection that is open
+ *    but not ready after `STALL_MS` is reported too (#13 item 4), once, like an outage.
  */
 import { ConfigError } from "../core/errors";
 import type { Logger } from "../worker/logger";
@@ -24,6 +27,9 @@ export interface RedisWatch {
   stop(): void;
 }
 
+/** How long an open connection may go unanswered before it is reported. */
+export const STALL_MS = 5000;
+
 export function watchRedis(redis: CliRedis, target: RedisTarget, logger?: Logger): RedisWatch {
   let settle: { resolve(): void; reject(err: unknown): void } | undefined;
   const ready = new Promise<void>((resolve, reject) => {
@@ -34,7 +40,18 @@ export function watchRedis(redis: CliRedis, target: RedisTarget, logger?: Logger
   let lastError: unknown;
   let downSince: number | undefined;
   let lastWarn = 0;
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
 
+  const down = (reason: string, advice: string) => {
+    if (!logger) return;
+    const now = Date.now();
+    downSince ??= now;
+    // One line when it goes down, then a reminder every 30 s while it stays down.
+    if (now - lastWarn >= 30_000) {
+      lastWarn = now;
+      logger.warn(`cannot reach Redis at ${target.where} (${reason}); ${advice}`);
+    }
+  };
   const onError = (err: unknown) => {
     if (settle) {
       const refused = settingsErrorMessage(err, target);
@@ -46,18 +63,19 @@ export function watchRedis(redis: CliRedis, target: RedisTarget, logger?: Logger
       }
     }
     lastError = err;
-    if (!logger) return;
-    const now = Date.now();
     const reason =
       (err as { code?: string; message?: string })?.code ?? (err as Error)?.message ?? String(err);
-    downSince ??= now;
-    // One line when it goes down, then a reminder every 30 s while it stays down.
-    if (now - lastWarn >= 30_000) {
-      lastWarn = now;
-      logger.warn(`cannot reach Redis at ${target.where} (${reason}); retrying with backoff`);
-    }
+    down(reason, "retrying with backoff");
+  };
+  const onConnect = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(
+      () => down(`connected, but no answer in ${STALL_MS / 1000}s`, "still waiting"),
+      STALL_MS,
+    );
   };
   const onReady = () => {
+    clearTimeout(stallTimer);
     settle?.resolve();
     settle = undefined;
     if (downSince !== undefined) {
@@ -69,10 +87,12 @@ export function watchRedis(redis: CliRedis, target: RedisTarget, logger?: Logger
     lastWarn = 0;
   };
   const onEnd = () => {
+    clearTimeout(stallTimer);
     settle?.reject(lastError ?? new Error("the connection was closed"));
     settle = undefined;
   };
   redis.on("error", onError);
+  redis.on("connect", onConnect);
   redis.on("ready", onReady);
   redis.on("end", onEnd);
   return {
@@ -82,10 +102,27 @@ export function watchRedis(redis: CliRedis, target: RedisTarget, logger?: Logger
       return refused ? new ConfigError(refused) : undefined;
     },
     stop() {
+      clearTimeout(stallTimer);
       redis.off("error", onError);
+      redis.off("connect", onConnect);
       redis.off("ready", onReady);
       redis.off("end", onEnd);
       redis.on("error", () => undefined);
     },
   };
+}
+
+/**
+ * Resolves once Redis first answers, or after `timeoutMs`, whichever comes first (a refusal of
+ * our settings is left to whoever awaits `watch.ready`).
+ */
+export async function readyWithin(watch: RedisWatch, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    watch.ready.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -14,8 +14,8 @@ import type { RedisConnectionOptions } from "./redis-options";
  */
 export type CliRedis = Omit<IoredisLike, "duplicate"> & {
   duplicate: Redis["duplicate"];
-  on(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
-  off(event: "error" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
+  on(event: "error" | "connect" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
+  off(event: "error" | "connect" | "ready" | "end", listener: (arg?: unknown) => void): unknown;
   disconnect(): void;
 };
 

@@ -8,6 +8,7 @@ import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
 import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText } from "./args";
+import { COMMAND_TIMEOUT_FLAG, commandTimeoutMs } from "./command-timeout";
 import {
   ALLOWED_HOST_FLAG,
   allowedHosts,
@@ -20,6 +21,7 @@ import {
   portFlag,
   REDIS_FLAG,
 } from "./common";
+import { readyWithin } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 import { isLoopback, serveUntilStopped } from "./serve-until-stopped";
 
@@ -37,6 +39,7 @@ const FLAGS = {
   },
   open: { type: "boolean", description: "no authentication (allowed on loopback only)" },
   "allowed-host": ALLOWED_HOST_FLAG,
+  "command-timeout": COMMAND_TIMEOUT_FLAG,
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -66,7 +69,13 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     );
   }
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
-  const connection = openCommandRedis(rt, { flag: args.redis }, logger);
+  // #13 item 4: a page gets an error in bounded time while Redis is down or not answering. Its
+  // commands fail at once while disconnected, so serving waits (as long) for the first connection.
+  const timeoutMs = commandTimeoutMs(args, rt.env);
+  const connection = openCommandRedis(rt, { flag: args.redis }, logger, {
+    commandTimeoutMs: timeoutMs,
+  });
+  await readyWithin(connection.watch, timeoutMs);
   const app = dashboard({
     redis: connection.redis,
     auth,

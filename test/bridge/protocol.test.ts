@@ -11,7 +11,11 @@ import { serveFetch } from "./serve";
 
 const t = await useTestRedis();
 const TOKEN = "protocol-admin-token-0123456789";
-const b = bridge({ redis: t.redis, tokens: [{ name: "admin", token: TOKEN, scope: "admin" }] });
+// Raw scripting: these tests check how arbitrary script replies are encoded.
+const b = bridge({
+  redis: t.redis,
+  tokens: [{ name: "admin", token: TOKEN, scope: "admin", rawScripting: true }],
+});
 afterAll(() => b.close());
 beforeEach(() => t.flush());
 

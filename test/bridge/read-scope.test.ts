@@ -1,6 +1,8 @@
 // A `read` token is enough for edgekiq/api's reads: with a running worker, queued, scheduled,
 // retrying and dead jobs in Redis, every read gives the same answer through the bridge (REST, read
-// token) as over TCP. The read token still cannot change anything.
+// token) as over TCP. The read token still cannot change anything, and (#13 item 6) it reads
+// Sidekiq's keys only: no other key, no key discovery (KEYS, SCAN, RANDOMKEY, DBSIZE), no INFO,
+// unless a token is granted them explicitly.
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { afterAll, describe, expect, it } from "vitest";
 import { DeadSet, ProcessSet, Queue, RetrySet, ScheduledSet, Stats, WorkSet } from "../../src/api";
@@ -16,7 +18,14 @@ import { serveFetch } from "./serve";
 
 const t = await useTestRedis();
 const READ = "read-scope-token-0123456789abcdef";
-const b = bridge({ redis: t.redis, tokens: [{ name: "dash", token: READ, scope: "read" }] });
+const WIDE = "wide-read-token-0123456789abcdef";
+const b = bridge({
+  redis: t.redis,
+  tokens: [
+    { name: "dash", token: READ, scope: "read" },
+    { name: "wide", token: WIDE, scope: { commands: ["@read", "info", "scan"], keys: ["*"] } },
+  ],
+});
 const served = await serveFetch(b);
 afterAll(async () => {
   await served.close();
@@ -125,5 +134,80 @@ describe("edgekiq/api over a read token", () => {
       release();
       await worker.stop();
     }
+  });
+});
+
+async function post(body: unknown, token = READ): Promise<{ status: number; body: any }> {
+  const res = await fetch(served.url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe("the read scope by default", () => {
+  it("reads Sidekiq's keys and live processes' hashes, nothing else", async () => {
+    await t.flush();
+    await t.redis.set("session:secret", "s3cr3t");
+    await t.redis.hset("app:1:abc", "info", "not a process");
+    await t.redis.set("stat:processed", "5");
+    await t.redis.hset("j|20261129|1:54", "A|p", "1");
+    await t.redis.hset("host:1:0123456789ab", "busy", "0");
+    await t.redis.hset("host:1:0123456789ab:work", "t1", "{}");
+    const allowed: unknown[][] = [
+      ["GET", "stat:processed"],
+      ["LRANGE", "queue:default", 0, -1],
+      ["ZCARD", "retry"],
+      ["HGETALL", "j|20261129|1:54"],
+      ["BITFIELD_RO", "SleepJob-29-01:54", "GET", "u16", "#0"],
+      ["SSCAN", "processes", 0],
+      ["PING"],
+    ];
+    for (const command of allowed) {
+      expect({ command, status: (await post(command)).status }).toEqual({ command, status: 200 });
+    }
+    const refused: unknown[][] = [
+      ["GET", "session:secret"],
+      ["MGET", "stat:processed", "session:secret"],
+      ["HGETALL", "app:1:abc"],
+      ["HGETALL", "host:1:0123456789ab"], // not (yet) in `processes`
+      ["RANDOMKEY"],
+      ["INFO"],
+      ["DBSIZE"],
+      ["SCAN", 0],
+      ["KEYS", "*"],
+      ["LASTSAVE"],
+      ["EVAL_RO", "return 1", 0],
+    ];
+    for (const command of refused) {
+      const a = await post(command);
+      expect({ command, status: a.status }).toEqual({ command, status: 403 });
+      expect(a.body.error).toMatch(/^NOPERM /);
+      expect(JSON.stringify(a.body)).not.toContain("s3cr3t");
+    }
+    // Once the process is listed in `processes`, its hashes are Sidekiq's.
+    await t.redis.sadd("processes", "host:1:0123456789ab");
+    for (const key of ["host:1:0123456789ab", "host:1:0123456789ab:work"]) {
+      expect((await post(["HGETALL", key])).status).toBe(200);
+    }
+    const pipeline = await fetch(`${served.url}/pipeline`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${READ}` },
+      body: JSON.stringify([
+        ["HGET", "host:1:0123456789ab", "busy"],
+        ["GET", "session:secret"],
+      ]),
+    });
+    expect(pipeline.status).toBe(403);
+  });
+
+  it("an explicit grant reads more: every read command on any key, INFO, SCAN", async () => {
+    await t.redis.set("session:secret", "s3cr3t");
+    expect((await post(["GET", "session:secret"], WIDE)).body).toEqual({ result: "s3cr3t" });
+    expect((await post(["INFO", "server"], WIDE)).status).toBe(200);
+    expect((await post(["SCAN", 0], WIDE)).status).toBe(200);
+    expect((await post(["RANDOMKEY"], WIDE)).status).toBe(403); // not listed
+    expect((await post(["SET", "session:secret", "x"], WIDE)).status).toBe(403);
   });
 });

@@ -211,22 +211,22 @@ describe("the enqueue scope", () => {
 });
 
 describe("the read, admin and explicit scopes", () => {
-  it("read: reads pass, writes and whole-keyspace walks do not", async () => {
-    await redis.set("a", "1");
-    expect(await post(["GET", "a"], { token: READ })).toEqual({
+  it("read: reads of Sidekiq's keys pass, writes and whole-keyspace walks do not", async () => {
+    await redis.set("stat:processed", "1");
+    expect(await post(["GET", "stat:processed"], { token: READ })).toEqual({
       status: 200,
       body: { result: "1" },
     });
-    expect((await post(["HGETALL", "x"], { token: READ })).status).toBe(200);
+    expect((await post(["HGETALL", "queue:x"], { token: READ })).status).toBe(200);
     for (const c of [
-      ["SET", "a", "2"],
-      ["DEL", "a"],
+      ["SET", "stat:processed", "2"],
+      ["DEL", "stat:processed"],
       ["KEYS", "*"],
       ["EVAL", "return 1", 0],
     ]) {
       expect((await post(c, { token: READ })).status).toBe(403);
     }
-    expect(await redis.get("a")).toBe("1");
+    expect(await redis.get("stat:processed")).toBe("1");
   });
 
   it("admin: everything except blocking, connection-state and server commands (400)", async () => {
@@ -353,7 +353,8 @@ describe("slow commands", () => {
     const timed = bridge({
       redis,
       commandTimeoutMs: 100,
-      tokens: [{ name: "admin", token: ADMIN, scope: "admin" }],
+      // Raw scripting: the slow command is an arbitrary script.
+      tokens: [{ name: "admin", token: ADMIN, scope: "admin", rawScripting: true }],
     });
     try {
       const send = (body: unknown) =>

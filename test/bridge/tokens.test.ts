@@ -80,6 +80,16 @@ describe("loadTokens", () => {
       /SHA-1/,
     ],
     [
+      "rawScripting on a token that is not admin",
+      '[{"token":"abcdefghijklmnop","scope":"read","rawScripting":true}]',
+      /rawScripting is for "admin" tokens only/,
+    ],
+    [
+      "rawScripting that is not a boolean",
+      '[{"token":"abcdefghijklmnop","scope":"admin","rawScripting":"yes"}]',
+      /rawScripting: expected true or false, got "yes"/,
+    ],
+    [
       "a duplicate name",
       '[{"name":"a","token":"abcdefghijklmnop","scope":"read"},{"name":"a","token":"bbcdefghijklmnop","scope":"read"}]',
       /duplicate name/,
@@ -111,6 +121,15 @@ describe("loadTokens", () => {
     expect(() =>
       loadTokens({ file: '[{"name":7,"token":"abcdefghijklmnop","scope":"read"}]' }),
     ).toThrow("token file: tokens[0]: name: expected a non-empty string, got 7");
+  });
+
+  it("keeps rawScripting on an admin token that asks for it, and only then", () => {
+    const file =
+      '[{"name":"a","token":"abcdefghijklmnop","scope":"admin","rawScripting":true},{"name":"b","token":"bbcdefghijklmnop","scope":"admin","rawScripting":false}]';
+    expect(loadTokens({ file })).toEqual([
+      { name: "a", token: "abcdefghijklmnop", scope: "admin", rawScripting: true },
+      { name: "b", token: "bbcdefghijklmnop", scope: "admin" },
+    ]);
   });
 
   it("keeps names and tokens unique across the file and the environment", () => {
@@ -170,6 +189,9 @@ describe("command key positions", () => {
     expect(refusal("xread", ["BLOCK", "0", "STREAMS", "s", "$"])).toMatch(/BLOCK/);
     expect(refusal("xread", ["STREAMS", "s", "0"])).toBeUndefined();
     expect(refusal("copy", ["a", "b", "DB", "2"])).toMatch(/another database/);
+    for (const name of ["swapdb", "move", "migrate", "flushall"]) {
+      expect(refusal(name, [])).toMatch(/not supported over REST/);
+    }
     expect(refusal("get", ["a"])).toBeUndefined();
   });
 });

@@ -13,7 +13,11 @@ import { serveFetch } from "./serve";
 const t = await useTestRedis();
 const TOKEN = "upstash-client-admin-token-0123456789";
 const paths: string[] = [];
-const b = bridge({ redis: t.redis, tokens: [{ name: "admin", token: TOKEN, scope: "admin" }] });
+// Raw scripting: the client's script support is tested with scripts of its own.
+const b = bridge({
+  redis: t.redis,
+  tokens: [{ name: "admin", token: TOKEN, scope: "admin", rawScripting: true }],
+});
 const served = await serveFetch({
   fetch: (request) => {
     paths.push(new URL(request.url).pathname);
@@ -249,7 +253,7 @@ describe("@upstash/redis against the bridge, compared with ioredis over TCP", ()
     const bodies: string[] = [];
     const spy = bridge({
       redis: t.redis,
-      tokens: [{ name: "admin", token: TOKEN, scope: "admin" }],
+      tokens: [{ name: "admin", token: TOKEN, scope: "admin", rawScripting: true }],
     });
     const spied = await serveFetch({
       fetch: async (request) => {
