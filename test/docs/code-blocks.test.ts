@@ -15,13 +15,19 @@
 // 4. json blocks parse.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/main";
 import { useTestRedis } from "../helpers/redis";
 import { waitFor } from "../helpers/ruby";
-import { checkEdgekiqArguments, edgekiqArguments, npmScript, shellCommands } from "./command-lines";
+import {
+  checkEdgekiqArguments,
+  edgekiqArguments,
+  npmScript,
+  shellCommands,
+  withDirectories,
+} from "./command-lines";
 import { type CodeBlock, codeBlocks, documentationFiles, where } from "./markdown-blocks";
 import { createUserProject } from "./user-project";
 
@@ -124,9 +130,19 @@ it.each(checked(["json"]).map((b) => [where(b), b] as const))("%s is JSON", (_, 
   expect(() => JSON.parse(block.body)).not.toThrow();
 });
 
-/** Every command line a reader may copy: in shell-like blocks, and inline code in the prose. */
-function commandLines(): { at: string; doc: string; words: string[] }[] {
-  const lines: { at: string; doc: string; words: string[] }[] = [];
+/** A command line a reader may copy, where it is shown, and the directory it runs in. */
+interface CommandLine {
+  at: string;
+  words: string[];
+  dir: string;
+}
+
+/** Every command line: in shell-like blocks, and inline code in the prose. */
+function commandLines(): CommandLine[] {
+  const lines: CommandLine[] = [];
+  const add = (at: string, doc: string, text: string) => {
+    for (const c of withDirectories(shellCommands(text), dirname(doc))) lines.push({ at, ...c });
+  };
   for (const block of checked(["sh", "dockerfile", "ini"])) {
     const text =
       block.lang === "sh"
@@ -137,23 +153,27 @@ function commandLines(): { at: string; doc: string; words: string[] }[] {
             .filter((l) => l !== undefined)
             .map((l) => (l.startsWith("[") ? (JSON.parse(l) as string[]).join(" ") : l))
             .join("\n");
-    for (const words of shellCommands(text))
-      lines.push({ at: where(block), doc: block.doc, words });
+    add(where(block), block.doc, text);
   }
   for (const doc of DOCS) {
     let inBlock = false;
     for (const [i, line] of readFileSync(join(ROOT, doc), "utf8").split("\n").entries()) {
       if (/^\s*(```|~~~)/.test(line)) inBlock = !inBlock;
       if (inBlock) continue;
-      for (const span of line.matchAll(/`([^`]+)`/g)) {
-        for (const words of shellCommands(span[1]!))
-          lines.push({ at: `${doc}:${i + 1}`, doc, words });
-      }
+      for (const span of line.matchAll(/`([^`]+)`/g)) add(`${doc}:${i + 1}`, doc, span[1]!);
     }
   }
   return lines;
 }
 const COMMAND_LINES = commandLines();
+
+/** The package.json that `npm` reads in `dir`: the nearest one up to the repository root. */
+function packageJsonFor(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(ROOT, d, "package.json")) || d === ".")
+      return join(ROOT, d, "package.json");
+  }
+}
 
 describe("command lines", () => {
   const help = Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, c.help]));
@@ -173,13 +193,11 @@ describe("command lines", () => {
     },
   );
 
-  it("names only npm scripts that exist", () => {
+  it("names only npm scripts that exist where they run", () => {
     const missing = COMMAND_LINES.flatMap((l) => {
       const script = npmScript(l.words);
       if (script === undefined) return [];
-      // An example's own package.json when it has one (its README's commands run there).
-      const local = join(ROOT, l.doc, "../package.json");
-      const pkg = existsSync(local) && l.doc !== "README.md" ? local : join(ROOT, "package.json");
+      const pkg = packageJsonFor(l.dir);
       const scripts = JSON.parse(readFileSync(pkg, "utf8")).scripts ?? {};
       return script in scripts ? [] : [`${l.at}: npm script "${script}" is not in ${pkg}`];
     });

@@ -8,6 +8,7 @@ import {
   helpFlags,
   npmScript,
   shellCommands,
+  withDirectories,
 } from "./command-lines";
 
 const help = Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, c.help]));
@@ -62,7 +63,8 @@ describe("checkEdgekiqArguments against --help", () => {
     ["edgekiq worker -t -5", "--timeout needs a value"],
     ["edgekiq web --open=yes", "--open takes no value"],
     ["edgekiq stats extra", 'stray argument "extra"'],
-  ])("refuses `%s`", (line, problem) => {
+    ["edgekiq <command> --nope", undefined], // a template, not a command line
+  ])("judges `%s`", (line, problem) => {
     expect(check(line)).toBe(problem);
   });
 });
@@ -83,6 +85,18 @@ describe("shellCommands", () => {
       ["cat", ">", ".env", "<<EOF"],
       ["curl", "-X", "POST", "http://x", "-d", '{"a": 1}'],
       ["jq", "."],
+    ]);
+  });
+
+  it("knows the directory each command runs in, through cd and subshells", () => {
+    const commands = shellCommands(
+      "(cd ../.. && npm ci && npm run build)\nnpm install\ncd app; npm test",
+    );
+    expect(withDirectories(commands, "examples/x")).toEqual([
+      { words: ["npm", "ci"], dir: "." },
+      { words: ["npm", "run", "build"], dir: "." },
+      { words: ["npm", "install"], dir: "examples/x" },
+      { words: ["npm", "test"], dir: "examples/x/app" },
     ]);
   });
 

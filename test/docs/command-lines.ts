@@ -6,7 +6,10 @@
 // 2. finding an `edgekiq …` invocation however it is started (`npx`, `bunx --bun`, `node`, `bun`,
 //    `deno run -A`, `node_modules/.bin/edgekiq`, `…/dist/cli.js`, `npm:edgekiq`) and checking its
 //    subcommand and flags against the CLI's own `--help` text;
-// 3. the npm script a line runs (`npm run demo`, `npm test`).
+// 3. the npm script a line runs (`npm run demo`, `npm test`), and the directory it runs in
+//    (`cd`, and subshells that undo it: `(cd ../.. && npm run build)`).
+
+import { join } from "node:path";
 
 /** A flag as a command's `--help` lists it. */
 export interface HelpFlag {
@@ -15,7 +18,10 @@ export interface HelpFlag {
   takesValue: boolean;
 }
 
-/** Splits shell text into simple commands, each a list of words with the quoting removed. */
+/**
+ * Splits shell text into simple commands, each a list of words with the quoting removed. A
+ * subshell's parentheses come out as commands of their own, `["("]` and `[")"]`.
+ */
 export function shellCommands(text: string): string[][] {
   const commands: string[][] = [];
   const lines = text.replace(/\\\n/g, " ").split("\n");
@@ -62,12 +68,34 @@ function splitLine(line: string): string[][] {
       endWord();
       if (line[i + 1] === c) i++;
       commands.push([]);
+    } else if ((c === "(" && word === undefined) || c === ")") {
+      endWord();
+      commands.push([c], []);
     } else {
       word = (word ?? "") + c;
     }
   }
   endWord();
   return commands;
+}
+
+/**
+ * Each command with the directory it runs in, relative to `start`'s base: `cd` moves it for the
+ * commands after it, and a subshell's `cd` ends with the subshell.
+ */
+export function withDirectories(
+  commands: readonly string[][],
+  start: string,
+): { words: string[]; dir: string }[] {
+  const stack = [start];
+  const out: { words: string[]; dir: string }[] = [];
+  for (const words of commands) {
+    if (words[0] === "(") stack.push(stack.at(-1)!);
+    else if (words[0] === ")") stack.length > 1 && stack.pop();
+    else if (words[0] === "cd" && words[1]) stack[stack.length - 1] = join(stack.at(-1)!, words[1]);
+    else out.push({ words, dir: stack.at(-1)! });
+  }
+  return out;
 }
 
 /** Programs that run another program named after their own options (`npx --yes edgekiq`). */
@@ -139,6 +167,7 @@ export function checkEdgekiqArguments(
   if (command === undefined || ["--help", "-h", "help", "--version", "-v"].includes(command)) {
     return undefined;
   }
+  if (command.startsWith("<")) return undefined; // a template (`edgekiq <command>: <message>`)
   const help = helpByCommand[command];
   if (help === undefined) return `unknown command "${command}"`;
   const flags = helpFlags(help);
