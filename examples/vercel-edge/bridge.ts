@@ -14,7 +14,7 @@ const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const b = bridge({ redis, tokens });
 const served = await serve(b.fetch, {
   hostname: process.env.HOST ?? "127.0.0.1",
-  port: Number(process.env.PORT ?? 8080),
+  port: Number(process.env.PORT ?? 8079),
 });
 console.log(
   `bridge on ${served.url}; tokens: ${tokens.map((t) => `${t.name} (${typeof t.scope === "string" ? t.scope : "custom"})`).join(", ")}`,

@@ -30,7 +30,8 @@ const FLAGS = {
   tokens: {
     type: "string",
     placeholder: "FILE",
-    description: "JSON token file (see docs/bridge.md)",
+    // README.md ships in the package; docs/ does not.
+    description: 'JSON token file (format: README.md, "The bridge")',
   },
   host: HOST_FLAG,
   port: portFlag(DEFAULT_PORT),

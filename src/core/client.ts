@@ -9,6 +9,8 @@
  * 3. Bulk: at most one round trip per 1,000 jobs, one LPUSH with many values per queue.
  * 4. Idempotent mode: the same writes inside one Lua script that first sets a short-lived
  *    `edgekiq:pushed:<jid>` marker (SET NX EX), so a resent request cannot push a job twice.
+ * 5. `close()`: no push after it. A connection passed in stays open (BullMQ's rule for a shared
+ *    connection: the same ioredis may serve a worker or the rest of the app); its owner closes it.
  */
 import { pushIdempotent, push as pushScript } from "../redis/scripts/index.gen";
 import type { RedisArg, RedisClient, RedisCommand } from "../redis/types";
@@ -81,6 +83,7 @@ export class Client {
   readonly middleware: ClientMiddleware[];
   /** Marker TTL in seconds when pushes are idempotent; undefined otherwise. */
   readonly idempotentTtlSeconds: number | undefined;
+  #closed = false;
 
   constructor(options: ClientOptions) {
     this.redis = toRedisClient(options.redis);
@@ -103,8 +106,17 @@ export class Client {
     }
   }
 
+  /**
+   * Ends this client: later pushes reject. It opens no connection of its own (`{ url, token }` is
+   * plain HTTP), and one you passed in is left open for you to close, since other code may share it.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
   /** Pushes one job (Sidekiq::Client.push). Resolves to its jid, or null if middleware stopped it. */
   async push(item: PushItem): Promise<string | null> {
+    this.#assertOpen();
     const template = this.#template(item, toTimestamp(realMs(), this.timestamps));
     const prepared = await this.#prepare(template, item.args ?? [], item.at);
     if (!prepared) return null;
@@ -117,6 +129,7 @@ export class Client {
    * Resolves to jids aligned with `args`, null where middleware stopped a job.
    */
   async pushBulk(item: BulkItem): Promise<(string | null)[]> {
+    this.#assertOpen();
     const { args: argsList, at } = item;
     if (!Array.isArray(argsList) || argsList.some((a) => !Array.isArray(a))) {
       throw new ConfigError("pushBulk: `args` must be an array of argument arrays");
@@ -184,6 +197,10 @@ export class Client {
       args: [...argsList] as unknown[][],
       ...options,
     });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigError("this Client was closed; create a new one to push");
   }
 
   /**
