@@ -308,4 +308,39 @@ describe("pages and actions", () => {
         .status,
     ).toBe(400);
   });
+
+  it("checks every form field and names the bad one, before anything reaches Redis", async () => {
+    await t.redis.lpush("queue:default", '{"class":"A","args":[],"jid":"j1","queue":"default"}');
+    const { cookie, token } = await session();
+    const refused = async (path: string, form: Record<string, string | string[]>) => {
+      const res = await post(path, { authenticity_token: token!, ...form }, { cookie });
+      return { status: res.status, text: await res.text() };
+    };
+    // An index LINDEX cannot take ("1e+21") used to answer 500.
+    expect(await refused("/queues/default/delete", { jid: "j1", index: "1e21" })).toEqual({
+      status: 400,
+      text: expect.stringMatching(/^Bad request: form: index: expected a list position/),
+    });
+    expect(await refused("/busy", { action: "nuke" })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('action: expected "quiet" or "stop", got "nuke"'),
+    });
+    expect(await refused("/queues/default", { action: ["clear", "clear"] })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining("form: action:"),
+    });
+    expect(await refused("/morgue", { action: "kill", key: "1.5-x" })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('action: expected "retry" or "delete", got "kill"'),
+    });
+    expect(await t.redis.llen("queue:default")).toBe(1);
+    // A good post still works: the job found at its index is deleted.
+    const ok = await post(
+      "/queues/default/delete",
+      { authenticity_token: token!, jid: "j1", index: "0" },
+      { cookie },
+    );
+    expect(ok.status).toBe(303);
+    expect(await t.redis.llen("queue:default")).toBe(0);
+  });
 });

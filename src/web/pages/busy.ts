@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import { ProcessSet } from "../../api/process-set";
 import { WorkSet } from "../../api/work-set";
 import { argsText, formatNumber, relativeTime, truncate } from "../format";
+import { busyForm, readForm } from "../forms";
 import { html } from "../html";
 import { cursorPager, postForm } from "../layout";
 import { back, cursorParam, intParam, renderPage, type WebEnv } from "../web-env";
@@ -85,11 +86,10 @@ export function busyRoutes(app: Hono<WebEnv>): void {
   });
 
   app.post("/busy", async (c) => {
-    const body = await c.req.parseBody();
-    const action = body.action;
-    if (action !== "quiet" && action !== "stop") return c.text("Unknown action\n", 400);
+    const read = await readForm(c, busyForm);
+    if ("refused" in read) return read.refused;
+    const { action, identity } = read.form;
     const set = new ProcessSet(c.get("api"));
-    const identity = typeof body.identity === "string" ? body.identity : undefined;
     const targets = identity
       ? [await set.get(identity)].filter((p) => p !== undefined)
       : await set.list({ clean: false });

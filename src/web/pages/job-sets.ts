@@ -13,6 +13,7 @@ import type { Hono } from "hono";
 import { DeadSet, type JobSet, RetrySet, ScheduledSet, type SortedEntry } from "../../api/job-set";
 import type { Page } from "../../api/queue";
 import { argsText, formatNumber, relativeTime, truncate } from "../format";
+import { readForm, setForm } from "../forms";
 import { html, type SafeHtml } from "../html";
 import { jobDetail, jobNotFound, timeCell } from "../job-detail";
 import { type PageContext, pager, postForm } from "../layout";
@@ -99,34 +100,27 @@ export function jobSetRoutes(app: Hono<WebEnv>): void {
       return back(c, set.path);
     });
 
+    const form = setForm(set.actions);
     app.post(set.path, async (c) => {
-      const body = await c.req.parseBody({ all: true });
-      const action = toAction(body.action, set);
-      if (!action) return c.text("Unknown action\n", 400);
-      const keys = ([] as unknown[]).concat(body.key ?? []).filter((k) => typeof k === "string");
+      const read = await readForm(c, form);
+      if ("refused" in read) return read.refused;
       const jobs = set.make(c);
-      const entries = (await Promise.all(keys.map((k) => jobs.fetchByKey(k as string)))).filter(
+      const entries = (await Promise.all(read.form.key.map((k) => jobs.fetchByKey(k)))).filter(
         (e): e is SortedEntry => e !== undefined,
       );
-      await act(jobs, action, entries);
+      await act(jobs, read.form.action, entries);
       return back(c, set.path);
     });
 
     app.post(`${set.path}/:key`, async (c) => {
-      const body = await c.req.parseBody();
-      const action = toAction(body.action, set);
-      if (!action) return c.text("Unknown action\n", 400);
+      const read = await readForm(c, form);
+      if ("refused" in read) return read.refused;
       const jobs = set.make(c);
       const entry = await jobs.fetchByKey(c.req.param("key"));
-      if (entry) await act(jobs, action, [entry]);
+      if (entry) await act(jobs, read.form.action, [entry]);
       return back(c, set.path);
     });
   }
-}
-
-function toAction(value: unknown, set: SetPage): Action | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return set.actions.find((a) => a === v);
 }
 
 async function act(jobs: JobSet, action: Action, entries: SortedEntry[]): Promise<void> {

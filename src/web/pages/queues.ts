@@ -9,6 +9,7 @@
 import type { Hono } from "hono";
 import { Queue } from "../../api/queue";
 import { argsText, duration, formatNumber, relativeTime, truncate } from "../format";
+import { clearQueueForm, queueJobDeleteForm, readForm } from "../forms";
 import { html } from "../html";
 import { cursorPager, pager, postForm } from "../layout";
 import { back, cursorParam, intParam, MAX_FILTER, renderPage, type WebEnv } from "../web-env";
@@ -89,17 +90,17 @@ ${pager(`${self}${oldestFirst ? "?direction=asc" : ""}`, page.page, PER_PAGE, pa
 
   app.post("/queues/:name", async (c) => {
     const name = c.req.param("name");
-    const body = await c.req.parseBody();
-    if (body.action !== "clear") return c.text("Unknown action\n", 400);
+    const read = await readForm(c, clearQueueForm);
+    if ("refused" in read) return read.refused;
     await new Queue(name, c.get("api")).clear();
     return back(c, "/queues");
   });
 
   app.post("/queues/:name/delete", async (c) => {
     const name = c.req.param("name");
-    const body = await c.req.parseBody();
-    const jid = typeof body.jid === "string" ? body.jid : "";
-    const index = Number(body.index);
+    const read = await readForm(c, queueJobDeleteForm);
+    if ("refused" in read) return read.refused;
+    const { jid, index = -1 } = read.form;
     const queue = new Queue(name, c.get("api"));
     // A job without a jid (a payload that is not JSON) is found by its position alone.
     const job = await queue.findJobNear(jid, index);
