@@ -121,3 +121,9 @@ export function useBrowserDashboard(redis: Redis): BrowserDashboard {
     },
   };
 }
+
+/** The widths the dashboard's layout tests cover: a desktop and a 390 px phone. */
+export const VIEWPORTS = [
+  { name: "desktop", width: 1280, height: 900 },
+  { name: "390 px phone", width: 390, height: 844 },
+] as const;

@@ -7,17 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect } from "vitest";
 import { encodeBacktrace } from "../../src/api";
 import { itWith } from "../helpers/peers";
 import { useTestRedis } from "../helpers/redis";
-import { useBrowserDashboard } from "./browser-dashboard";
+import { useBrowserDashboard, VIEWPORTS } from "./browser-dashboard";
 import { EVIL, failed, jid, seed } from "./seed";
 
 const t = await useTestRedis();
 const it = itWith("chromium");
 const web = useBrowserDashboard(t.redis);
-
-const VIEWPORTS = [
-  { name: "desktop", width: 1280, height: 900 },
-  { name: "390 px phone", width: 390, height: 844 },
-] as const;
 
 beforeEach(async () => {
   await t.flush();

@@ -5,17 +5,12 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { itWith } from "../helpers/peers";
 import { useTestRedis } from "../helpers/redis";
-import { useBrowserDashboard } from "./browser-dashboard";
+import { useBrowserDashboard, VIEWPORTS } from "./browser-dashboard";
 import { jid, seed } from "./seed";
 
 const t = await useTestRedis();
 const it = itWith("chromium");
 const web = useBrowserDashboard(t.redis);
-
-const VIEWPORTS = [
-  { name: "desktop", width: 1280, height: 900 },
-  { name: "390 px phone", width: 390, height: 844 },
-] as const;
 
 beforeAll(async () => {
   await t.flush();
