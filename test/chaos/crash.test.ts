@@ -84,7 +84,13 @@ describe("SIGKILL", () => {
     const a = startFixture("record-worker.ts", env);
     const b = startFixture("record-worker.ts", env);
     const [idA, idB] = await Promise.all([a.identity, b.identity]);
-    await waitFor(async () => (await totalRuns()) >= 300, { what: "300 runs" });
+    // Kill A only while it holds jobs: on a loaded machine B alone can reach 300 runs before A's
+    // first fetch, and a kill then would orphan nothing and test nothing.
+    await waitFor(
+      async () =>
+        (await totalRuns()) >= 300 && (await t.redis.llen(keys.inProgress(idA, "default"))) > 0,
+      { what: "300 runs with jobs in flight on A" },
+    );
     a.child.kill("SIGKILL");
     await a.exited;
     const orphaned = await t.redis.llen(keys.inProgress(idA, "default"));
