@@ -15,7 +15,12 @@ describe("edgekiq stats against a Redis that never answers", () => {
   it("fails in one line, exit 2, after --command-timeout", async () => {
     const url = `redis://127.0.0.1:${silent.port}`;
     // runCli kills the command after 15 s: before the fix it was still waiting then.
-    const r = await runCli("node", ["stats", "--redis", url, "--command-timeout", "800"], {}, 15_000);
+    const r = await runCli(
+      "node",
+      ["stats", "--redis", url, "--command-timeout", "800"],
+      {},
+      15_000,
+    );
     expect(r.code, r.output).toBe(2);
     expect(r.output.trim()).toBe(
       `edgekiq stats: Redis at ${url}/0 did not answer within 800 ms ` +
