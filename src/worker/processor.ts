@@ -27,7 +27,8 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
-import { planFailure, type RetryConfig } from "./job-retry";
+import { JobLogger } from "./job-logger";
+import { backtraceLines, planFailure, type RetryConfig } from "./job-retry";
 import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
 import type { Registry } from "./registry";
@@ -118,7 +119,7 @@ export class Processor {
         queue,
         retryCount: typeof payload.retry_count === "number" ? payload.retry_count + 1 : 0,
         payload,
-        logger: d.logger,
+        logger: new JobLogger(d.logger, payload.class, payload.jid, queue),
         signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
       };
       const invoke = () => this.#invoke(reg, payload, ctx, timeout, timeoutCtl);
@@ -144,6 +145,8 @@ export class Processor {
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
+    // Sidekiq's default error handler: the failure at warn, then its backtrace.
+    fields.backtrace = backtraceLines(error);
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError;
     const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);

@@ -293,6 +293,7 @@ export class Worker extends WorkerEvents {
     handleSignal(
       {
         logger: this.logger,
+        logArgs: this.#o.logArgs ?? false,
         quiet: () => this.quiet(),
         stop: () => this.stop(),
         runningJobs: () => this.runningJobs(),
