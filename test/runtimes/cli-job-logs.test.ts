@@ -6,10 +6,10 @@
 // - a syntax error in the jobs file keeps its file:line:column (Node's loader and tsx lost it;
 //   Bun and Deno are checked too), and an exception thrown while loading keeps its stack at
 //   debug level.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type CliProcess, jobJson, type RuntimeName, runCli, startCli } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
 import { waitFor } from "../helpers/ruby";
@@ -113,6 +113,7 @@ describe("job logs", () => {
 
 describe("a jobs file that cannot load", () => {
   const dir = mkdtempSync(join(tmpdir(), "edgekiq-load-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const source = "export default {\n  Echo: async () => {\n    const = 5;\n  },\n};\n";
   for (const name of ["broken.mjs", "broken.ts"]) writeFileSync(join(dir, name), source);
   const throws = join(dir, "throws.mjs");
