@@ -42,12 +42,18 @@ export function detectPlatform(): Platform {
 }
 
 function processPlatform(proc: ProcessGlobal): Platform {
-  const os = proc.getBuiltinModule?.("node:os") as { hostname(): string } | undefined;
+  // A partial `process` (an edge runtime's Node compatibility) may lack any of these.
+  const os = attempt(
+    () => proc.getBuiltinModule?.("node:os") as { hostname?(): string } | undefined,
+    undefined,
+  );
+  const env = proc.env ?? {};
   return {
     // Sidekiq: `ENV["DYNO"] || Socket.gethostname`.
-    hostname: () => proc.env.DYNO || os?.hostname() || proc.env.HOSTNAME || "localhost",
+    hostname: () =>
+      env.DYNO || attempt(() => os?.hostname?.(), undefined) || env.HOSTNAME || "localhost",
     pid: proc.pid,
-    rssKb: () => Math.round(proc.memoryUsage.rss() / 1024),
+    rssKb: () => attempt(() => Math.round(proc.memoryUsage.rss() / 1024), 0),
     onSignal(name: SignalName, fn: () => void) {
       const signal = `SIG${name}`;
       try {
@@ -65,13 +71,6 @@ function processPlatform(proc: ProcessGlobal): Platform {
 
 function denoPlatform(deno: DenoGlobal): Platform {
   // Without --allow-sys / --allow-env these throw; the identity falls back rather than the worker.
-  const attempt = <T>(fn: () => T, fallback: T): T => {
-    try {
-      return fn() ?? fallback;
-    } catch {
-      return fallback;
-    }
-  };
   return {
     hostname: () =>
       attempt(() => deno.env.get("DYNO"), undefined) || attempt(() => deno.hostname(), "localhost"),
@@ -87,4 +86,13 @@ function denoPlatform(deno: DenoGlobal): Platform {
       return () => deno.removeSignalListener(signal, fn);
     },
   };
+}
+
+/** `fn()`, or `fallback` when it throws or gives nothing: a missing fact never stops a worker. */
+function attempt<T>(fn: () => T | undefined, fallback: T): T {
+  try {
+    return fn() ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
