@@ -36,7 +36,7 @@ async function dumpRedis(): Promise<string> {
     const type = await t.redis.type(key);
     out.push(key);
     if (type === "list") out.push(...(await t.redis.lrange(key, 0, -1)));
-    else if (type === "zset") out.push(...(await t.redis.zrange(key, 0, -1)));
+    else if (type === "zset") out.push(...(await t.redis.zrange(key, "0", "-1")));
     else if (type === "set") out.push(...(await t.redis.smembers(key)));
     else if (type === "hash") out.push(JSON.stringify(await t.redis.hgetall(key)));
     else if (type === "string") out.push((await t.redis.get(key)) ?? "");
@@ -45,7 +45,7 @@ async function dumpRedis(): Promise<string> {
 }
 
 async function deadJobs(): Promise<Record<string, any>[]> {
-  return (await t.redis.zrange("dead", 0, -1)).map((j) => JSON.parse(j));
+  return (await t.redis.zrange("dead", "0", "-1")).map((j) => JSON.parse(j));
 }
 
 function recordingLogger() {
@@ -193,7 +193,7 @@ describe("encrypted arguments", () => {
     });
     await worker.start();
     const [retried] = await waitFor(async () => {
-      const list = await t.redis.zrange("retry", 0, -1);
+      const list = await t.redis.zrange("retry", "0", "-1");
       return list.length ? list : undefined;
     });
     expect(calls).toBe(1);
