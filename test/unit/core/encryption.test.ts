@@ -1,7 +1,7 @@
 // The key ring on its own: envelope shape, AAD binding, key checks, and that no error message
 // ever carries key material or plaintext.
 import { describe, expect, it } from "vitest";
-import { keyRing, parseKeyRing } from "../../../src/core/encryption";
+import { type KeyRingConfig, keyRing, parseKeyRing } from "../../../src/core/encryption";
 import { ConfigError, EncryptionError } from "../../../src/core/errors";
 import type { JobPayload } from "../../../src/core/job";
 
@@ -61,12 +61,13 @@ describe("keyRing", () => {
 
   it("refuses bad keys and ids without printing the key", () => {
     const short = btoa("too short but secret");
-    for (const config of [
+    const configs: KeyRingConfig[] = [
       { current: "k1", keys: { k1: short } },
       { current: "k2", keys: { k1: KEY } },
       { current: "bad:id", keys: { "bad:id": KEY } },
       { current: "k1", keys: { k1: "not base64 ***" } },
-    ]) {
+    ];
+    for (const config of configs) {
       let error: unknown;
       try {
         keyRing(config);
