@@ -267,7 +267,10 @@ describe("fuzz: 10,000 requests with a queue-limited token", () => {
       return res.status;
     };
     const outcomes = { accepted: 0, refused: 0 };
-    const count = (ok: boolean) => (ok ? outcomes.accepted++ : outcomes.refused++);
+    const count = (ok: boolean): void => {
+      if (ok) outcomes.accepted++;
+      else outcomes.refused++;
+    };
     const one = async (): Promise<void> => {
       const size = 1 + rand(3);
       const commands = Array.from({ length: size }, command);
