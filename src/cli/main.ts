@@ -6,6 +6,7 @@
  */
 import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
+import { ACL_HELP, aclCommand } from "./acl-command";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
 import type { CliRuntime } from "./runtime";
 import { withFileSecrets } from "./secrets";
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     summary: "serve the Upstash-compatible REST bridge",
     help: BRIDGE_HELP,
   },
+  acl: { run: aclCommand, summary: "print Redis ACL users for each role", help: ACL_HELP },
 };
 
 /** From package.json at build time (the bundler inlines this one field, not the whole file). */
