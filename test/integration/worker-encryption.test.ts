@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/client";
 import { defineJob } from "../../src/core/define-job";
 import { keyRing } from "../../src/core/encryption";
+import { fromIoredis } from "../../src/redis/tcp";
+import { dashboard } from "../../src/web";
 import type { Logger } from "../../src/worker/logger";
 import { useTestRedis } from "../helpers/redis";
 import { testWorker, waitFor } from "./worker-helpers";
@@ -211,5 +213,40 @@ describe("encrypted arguments", () => {
       /is encrypted: pass encryption: keyRing/,
     );
     expect(await t.redis.llen("queue:default")).toBe(0);
+  });
+
+  it("the dashboard shows the ciphertext, marked encrypted, and never the plaintext", async () => {
+    await t.flush();
+    const canary = `canary-${crypto.randomUUID()}`;
+    const client = new Client({ redis: t.redis, encryption: keyRing(ringK1) });
+    await client.performAsync(Charge, 3, { card: canary });
+    const worker = testWorker(t.redis, { encryption: ringK1, scheduler: false });
+    let failed = false;
+    worker.register(Charge, () => {
+      failed = true;
+      throw new Error("declined");
+    });
+    await worker.start();
+    await waitFor(async () => (await t.redis.zcard("retry")) === 1, { what: "a retry" });
+    await worker.stop();
+    expect(failed).toBe(true);
+    await client.performAsync(Charge, 4, { card: canary });
+    const app = dashboard({ redis: fromIoredis(t.redis), auth: "open" });
+    const get = async (path: string) => {
+      const res = await app.fetch(new Request(`http://127.0.0.1${path}`));
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    const queuePage = await get("/queues/default");
+    const retryPage = await get("/retries");
+    const key = /href="\/retries\/([^"]+)"/.exec(retryPage)?.[1];
+    expect(key).toBeDefined();
+    const detail = await get(`/retries/${key}`);
+    for (const page of [queuePage, retryPage, detail]) {
+      expect(page).not.toContain(canary);
+      expect(page).toContain("edgekiq:v1:k1:");
+      expect(page).toContain(">encrypted<");
+    }
+    expect(detail).toContain("AES-256-GCM, key k1");
   });
 });
