@@ -69,7 +69,7 @@ afterAll(async () => {
 async function everyValue(): Promise<string> {
   const out: string[] = [];
   for (const key of await t.redis.keys("*")) {
-    out.push(key, await t.redis.dump(key).then((d) => d?.toString("latin1") ?? ""));
+    out.push(key, (await t.redis.dumpBuffer(key))?.toString("latin1") ?? "");
     const type = await t.redis.type(key);
     if (type === "list") out.push(...(await t.redis.lrange(key, 0, -1)));
     if (type === "set") out.push(...(await t.redis.smembers(key)));
