@@ -110,19 +110,23 @@ describe("encrypted arguments", () => {
     const old = new Client({ redis: t.redis, encryption: keyRing(ringK1) });
     const rotated = new Client({ redis: t.redis, encryption: keyRing(ringK2) });
     await old.performAsync(Charge, 1, { card: "old" });
-    await rotated.performAsync(Charge, 2, { card: "new" });
+    // Bulk pushes seal each job under its own jid.
+    await rotated.performBulk(Charge, [
+      [2, { card: "new" }],
+      [3, { card: "bulk" }],
+    ]);
     const kids = (await t.redis.lrange("queue:default", 0, -1)).map(
       (j) => JSON.parse(j).args[1].split(":")[2],
     );
-    expect(kids.sort()).toEqual(["k1", "k2"]);
+    expect(kids.sort()).toEqual(["k1", "k2", "k2"]);
     const seen: unknown[] = [];
     const worker = testWorker(t.redis, { encryption: ringK2 });
     worker.register(Charge, (args) => {
       seen.push(args[1].card);
     });
     await worker.start();
-    await waitFor(() => seen.length === 2, { what: "both jobs" });
-    expect(seen.sort()).toEqual(["new", "old"]);
+    await waitFor(() => seen.length === 3, { what: "all three jobs" });
+    expect(seen.sort()).toEqual(["bulk", "new", "old"]);
   });
 
   it("a key the worker lacks, a tampered byte and a moved ciphertext go to dead, never the handler", async () => {
