@@ -24,10 +24,22 @@ export {
   type JobOptions,
 } from "./core/define-job";
 export {
+  ENVELOPE_PREFIX,
+  type EncryptMode,
+  encryptMode,
+  isSealed,
+  type KeyMaterial,
+  type KeyRing,
+  type KeyRingConfig,
+  keyRing,
+  parseKeyRing,
+} from "./core/encryption";
+export {
   ArgumentError,
   ConfigError,
   coerceError,
   EdgekiqError,
+  EncryptionError,
   type ErrorCode,
   JobArgumentError,
   JobPayloadError,

@@ -6,6 +6,7 @@
  */
 import { decodeBacktrace } from "../core/backtrace";
 import { timestampToMs } from "../core/clock";
+import { ENVELOPE_PREFIX, encryptMode } from "../core/encryption";
 import { RawJsonObject } from "../core/raw-json";
 
 /** ActiveJob's wrapper classes, whose real arguments sit inside `args[0].arguments`. */
@@ -72,6 +73,17 @@ export class JobRecord {
       return first.arguments;
     }
     return this.args;
+  }
+  /**
+   * The key id when the job's arguments are encrypted (an `encrypt` job carrying an edgekiq
+   * envelope): the API and dashboard then show ciphertext, marked as such; else undefined.
+   */
+  get encryptionKey(): string | undefined {
+    if (!encryptMode(this.item.encrypt)) return undefined;
+    const sealed = this.args.find(
+      (a): a is string => typeof a === "string" && a.startsWith(ENVELOPE_PREFIX),
+    );
+    return sealed?.slice(ENVELOPE_PREFIX.length).split(":")[0];
   }
   get tags(): string[] {
     return Array.isArray(this.item.tags) ? this.item.tags.map(String) : [];

@@ -4,7 +4,8 @@
  *
  * 1. Routes (Hono): `POST /` one command, `POST /pipeline` (not atomic), `POST /multi-exec`
  *    (MULTI/EXEC on one connection). Other paths 404, other methods 405, all with JSON `{error}`.
- * 2. Every request, in this order: Host (421), Bearer token (401), body size (413), body
+ * 2. Every request, in this order: Host (421), Bearer token (401), the token's rate limit (429
+ *    with Retry-After), body size (413), body
  *    shape, nesting and counts (400/413, `command-parser.ts`), the token's scope for every command
  *    (403, before anything runs), commands no token may run (400), then Redis (`execute.ts`).
  * 3. Redis gets `commandTimeoutMs` per request, connecting included: a Redis that is down or does
@@ -18,6 +19,7 @@ import { type ParsedCommand, parseCommands } from "./command-parser";
 import { refusal } from "./commands";
 import { type BridgeConnection, type BridgeRedis, ConnectionPools } from "./connections";
 import { type Answer, CommandTimeoutError, runMany, runOne, within } from "./execute";
+import { RateLimiter } from "./rate-limit";
 import { BridgeHttpError, readBody } from "./request-body";
 import { compileScope, type Lookup, type ScopeCheck } from "./scopes";
 import { type BridgeToken, checkToken, createAuthenticator } from "./tokens";
@@ -114,6 +116,9 @@ export function bridge(options: BridgeOptions): Bridge {
   const hostAllowed = hostAllowlist(options.allowedHosts ?? "any", "bridge: allowedHosts");
   const authenticate = createAuthenticator(tokens);
   const scopes = new Map(tokens.map((t) => [t, compileScope(t, { maxNewQueues })]));
+  const limiters = new Map(
+    tokens.flatMap((t) => (t.rateLimit ? [[t, new RateLimiter(t.rateLimit)] as const] : [])),
+  );
 
   async function handle(request: Request, path: string, endpoint: Endpoint): Promise<Response> {
     const started = Date.now();
@@ -145,6 +150,12 @@ export function bridge(options: BridgeOptions): Bridge {
     const token = await authenticate(request.headers.get("authorization"));
     if (!token) return reply({ status: 401, body: "WRONGPASS invalid or missing auth token" });
     event.token = token.name;
+    const wait = limiters.get(token)?.take() ?? 0;
+    if (wait > 0) {
+      const limited = reply({ status: 429, body: "ERR too many requests for this token" });
+      limited.headers.set("retry-after", String(wait));
+      return limited;
+    }
     const caller: Caller = { token, scope: scopes.get(token)! };
     const base64 = request.headers.get("upstash-encoding")?.toLowerCase() === "base64";
     let conn: BridgeConnection | undefined;

@@ -6,6 +6,12 @@
  *   or EVAL of that exact script) with each key in its expected place, all under the token's
  *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
  *   other script.
+ * - `queues` (on an `enqueue` or `read` token): every queue name a request touches must be one of
+ *   them: SADD members, `queue:<name>` keys, the push script's names and each job's own
+ *   `"queue"` (every duplicate key of it; a job without one would land in `default`), so a ZADD to
+ *   `schedule` whose member names another queue is refused, in a pipeline or MULTI as alone. A
+ *   queue-limited `read` token reads `queues`, `processes`, `stat:*` and its own `queue:<name>`
+ *   lists only (the sorted sets and process hashes hold every queue's jobs).
  * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
  *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
  *   `processes`), under the token's namespace when it has one. No key discovery (KEYS, SCAN,
@@ -45,8 +51,11 @@ export interface ScopeOptions {
 export function compileScope(token: BridgeToken, options: ScopeOptions): ScopeCheck {
   const scope = token.scope;
   if (scope === "admin") return adminScope(token.rawScripting === true);
-  if (scope === "enqueue") return enqueueScope(new Keys(token.namespace), options.maxNewQueues);
-  if (scope === "read") return readScope(new Keys(token.namespace));
+  const queues = token.queues ? new Set(token.queues) : undefined;
+  if (scope === "enqueue") {
+    return enqueueScope(new Keys(token.namespace), options.maxNewQueues, queues);
+  }
+  if (scope === "read") return readScope(new Keys(token.namespace), queues);
   return explicitScope(scope.commands, scope.keys, scope.scripts);
 }
 
@@ -119,7 +128,11 @@ function adminScope(raw: boolean): ScopeCheck {
 
 // --- enqueue ---------------------------------------------------------------------------------
 
-function enqueueScope(keys: Keys, maxNewQueues: number): ScopeCheck {
+function enqueueScope(
+  keys: Keys,
+  maxNewQueues: number,
+  allowed: ReadonlySet<string> | undefined,
+): ScopeCheck {
   const gate = new QueueGate(keys.queues, maxNewQueues);
   const queuePrefix = keys.queue("");
   const markerPrefix = keys.pushed("");
@@ -199,9 +212,21 @@ function enqueueScope(keys: Keys, maxNewQueues: number): ScopeCheck {
       const queues = await jobQueues(job, slice);
       if (queues === NOT_A_QUEUE_NAME) return `NOPERM a job's "queue" must be a string`;
       for (const queue of queues) names.add(queue);
+      // Sidekiq pushes a job without a "queue" to `default` when its time comes.
+      if (allowed && queues.length === 0) names.add("default");
+    }
+    if (allowed) {
+      for (const name of names) {
+        if (!allowed.has(name)) return queueDenied(name);
+      }
     }
     return gate.admit(names, lookup);
   };
+}
+
+function queueDenied(name: string): string {
+  // The name is the caller's own input, cut short; it is not a secret.
+  return `NOPERM this token may not use the queue "${name.slice(0, 128)}"`;
 }
 
 /** ZADD's members: after the key and any flags (NX, XX, GT, LT, CH, INCR), every second value. */
@@ -224,7 +249,8 @@ function isPlainRead(name: string): boolean {
   return commandInfo(name)?.read === true && !DISCOVERY.has(name) && !SCRIPTING.has(name);
 }
 
-function readScope(keys: Keys): ScopeCheck {
+function readScope(keys: Keys, allowed: ReadonlySet<string> | undefined): ScopeCheck {
+  if (allowed) return queueReadScope(keys, allowed);
   const prefix = keys.prefix;
   const exact = new Set([keys.queues, keys.schedule, keys.retry, keys.dead, keys.processes]);
   const prefixes = [keys.queue(""), `${prefix}stat:`, `${prefix}j|`];
@@ -268,6 +294,24 @@ function readScope(keys: Keys): ScopeCheck {
     const live = new Set(asked.filter((_, i) => Number(replies[i]) === 1));
     const stray = pending.find((p) => !p.ids.some((id) => live.has(id)));
     return stray ? denied(stray.name, outside) : undefined;
+  };
+}
+
+/** A `read` token limited to some queues: their lists, the queue set, process ids and stats. */
+function queueReadScope(keys: Keys, allowed: ReadonlySet<string>): ScopeCheck {
+  const exact = new Set([keys.queues, keys.processes, ...[...allowed].map((q) => keys.queue(q))]);
+  const stat = `${keys.prefix}stat:`;
+  return async (commands) => {
+    for (const { name, args } of commands) {
+      if (!isPlainRead(name)) return denied(name);
+      const commandKeys = commandInfo(name)!.keys(args);
+      if (commandKeys === undefined) return denied(name, " (its keys cannot be checked)");
+      for (const k of commandKeys) {
+        if (exact.has(k) || (k.length > stat.length && k.startsWith(stat))) continue;
+        return denied(name, " on keys outside this token's queues");
+      }
+    }
+    return undefined;
   };
 }
 

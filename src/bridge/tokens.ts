@@ -8,7 +8,8 @@
  *    early, so neither the match nor its position leaks through timing.
  *
  * File format (JSON): `{ "tokens": [{ "name", "token" | "sha256", "scope", "namespace"?,
- * "rawScripting"? }] }`, or the array alone. See docs/bridge.md.
+ * "rawScripting"?, "queues"?, "rateLimit"? }] }`, or the array alone. See docs/bridge.md and
+ * docs/security.md.
  */
 import * as v from "valibot";
 import { digest, digestHex, equalBytes, fromHex } from "../core/bytes";
@@ -19,10 +20,13 @@ import {
   jsonObject,
   nonEmptyString,
   oneOf,
+  positiveInteger,
+  positiveNumber,
   stringList,
   stringValue,
 } from "../core/config-check";
 import { ConfigError } from "../core/errors";
+import { QUEUE_NAME, QUEUE_NAME_RULE } from "./queue-gate";
 
 /** `enqueue` (push only), `read` (dashboard/API reads), `admin`, or an explicit allowlist. */
 export type TokenScope = "enqueue" | "read" | "admin" | ExplicitScope;
@@ -51,6 +55,15 @@ export interface BridgeToken {
    * run any command, SELECT included, so this token reaches every database of the server.
    */
   rawScripting?: boolean;
+  /** `enqueue`/`read` only: the queues this token may push to or read (see scopes.ts). */
+  queues?: string[];
+  /** At most `requests` requests per `seconds` (a token bucket); more get 429 + Retry-After. */
+  rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  requests: number;
+  seconds: number;
 }
 
 export interface LoadTokensInput {
@@ -120,6 +133,22 @@ const TOKEN_ENTRY = jsonObject(
       scope: SCOPE,
       namespace: v.optional(nonEmptyString),
       rawScripting: v.optional(booleanValue),
+      queues: v.optional(
+        v.pipe(
+          stringList,
+          v.minLength(1, "expected at least one queue name"),
+          v.check(
+            (list) => list.every((q) => QUEUE_NAME.test(q)),
+            `expected queue names of ${QUEUE_NAME_RULE}`,
+          ),
+        ),
+      ),
+      rateLimit: v.optional(
+        v.object(
+          { requests: positiveInteger, seconds: positiveNumber },
+          expected("{ requests, seconds }"),
+        ),
+      ),
     }),
     v.check(
       (e) => (e.token === undefined) !== (e.sha256 === undefined),
@@ -128,6 +157,10 @@ const TOKEN_ENTRY = jsonObject(
     v.check(
       (e) => !e.rawScripting || e.scope === "admin",
       'rawScripting is for "admin" tokens only',
+    ),
+    v.check(
+      (e) => !e.queues || e.scope === "enqueue" || e.scope === "read",
+      'queues is for "enqueue" and "read" tokens only',
     ),
   ),
 );
@@ -184,6 +217,8 @@ export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = 
     scope,
     namespace,
     rawScripting,
+    queues,
+    rateLimit,
   } = checkConfig(TOKEN_ENTRY, entry, where);
   if (seen.some((t) => t.name === name)) throw new ConfigError(`${where}: duplicate name`);
   if (token !== undefined && seen.some((t) => t.token === token)) {
@@ -196,6 +231,8 @@ export function checkToken(entry: unknown, where: string, seen: BridgeToken[] = 
     scope,
     ...(namespace !== undefined ? { namespace } : {}),
     ...(rawScripting ? { rawScripting: true } : {}),
+    ...(queues !== undefined ? { queues } : {}),
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
   };
 }
 

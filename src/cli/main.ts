@@ -6,8 +6,10 @@
  */
 import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
+import { ACL_HELP, aclCommand } from "./acl-command";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
 import type { CliRuntime } from "./runtime";
+import { withFileSecrets } from "./secrets";
 import { STATS_HELP, statsCommand } from "./stats-command";
 import { WEB_HELP, webCommand } from "./web-command";
 import { WORKER_HELP, workerCommand } from "./worker-command";
@@ -24,6 +26,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     summary: "serve the Upstash-compatible REST bridge",
     help: BRIDGE_HELP,
   },
+  acl: { run: aclCommand, summary: "print Redis ACL users for each role", help: ACL_HELP },
 };
 
 /** From package.json at build time (the bundler inlines this one field, not the whole file). */
@@ -31,7 +34,7 @@ export const VERSION: string = version;
 
 export function mainHelp(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `Usage: edgekiq <command> [options]\n\nCommands:\n${rows.join("\n")}\n\nRun \`edgekiq <command> --help\` for a command's options.\nREDIS_URL sets the default Redis.\n`;
+  return `Usage: edgekiq <command> [options]\n\nCommands:\n${rows.join("\n")}\n\nRun \`edgekiq <command> --help\` for a command's options.\nREDIS_URL sets the default Redis.\nEvery secret variable (REDIS_URL, EDGEKIQ_WEB_PASSWORD, EDGEKIQ_BRIDGE_*_TOKEN(S),\nEDGEKIQ_ENCRYPTION_KEYS) may instead name a file in <NAME>_FILE.\n`;
 }
 
 export async function main(argv: readonly string[], rt: CliRuntime): Promise<number> {
@@ -50,7 +53,7 @@ export async function main(argv: readonly string[], rt: CliRuntime): Promise<num
     return 2;
   }
   try {
-    return await command.run(rest, rt);
+    return await command.run(rest, await withFileSecrets(rt));
   } catch (err) {
     if (err instanceof EdgekiqError) {
       rt.stderr(`edgekiq ${name}: ${err.message}`);

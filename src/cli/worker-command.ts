@@ -11,6 +11,7 @@
  */
 import * as v from "valibot";
 import { oneOf } from "../core/config-check";
+import { type KeyRing, parseKeyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
 import { createLogger, type Logger } from "../worker/logger";
 import type { JobHandler, RegisterOptions } from "../worker/types";
@@ -114,6 +115,11 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
   const queues = parseQueueFlags(args.queue ?? file.queues ?? ["default"]);
   const timeout = args.timeout ?? file.timeout ?? 25;
 
+  // Keys for `encrypt` jobs: from the environment or its _FILE only (a flag shows in `ps`).
+  const keysText = rt.env.EDGEKIQ_ENCRYPTION_KEYS || undefined;
+  const encryption: KeyRing | undefined =
+    keysText === undefined ? undefined : parseKeyRing(keysText, "EDGEKIQ_ENCRYPTION_KEYS");
+
   // Load the jobs before touching Redis: a broken file should fail fast with its own message.
   const register = await loadJobs(rt, requirePath, logger);
 
@@ -137,6 +143,7 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
       sidekiqVersion: args["sidekiq-version"] ?? file.sidekiqVersion,
       namespace: args.namespace ?? file.namespace,
       timestamps: file.timestamps,
+      encryption,
     });
     await register(worker);
     if (worker.registeredClasses.length === 0) {
@@ -158,6 +165,10 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
   logger.info(`edgekiq worker on ${rt.name}`, {
     redis: where,
     jobs: worker.registeredClasses.join(","),
+    // Key ids only, never keys.
+    ...(encryption
+      ? { encryption_keys: encryption.ids.join(","), current_key: encryption.current }
+      : {}),
   });
   try {
     return await runUntilStopped(worker, timeout, logger, rt, watch);

@@ -16,6 +16,7 @@ import { pushIdempotent, push as pushScript } from "../redis/scripts/index.gen";
 import type { RedisArg, RedisClient, RedisCommand } from "../redis/types";
 import { isEpochMs, realMs, scoreText, type TimestampUnit, toTimestamp } from "./clock";
 import { isJobDefinition, type JobArgs, type JobDefinition } from "./define-job";
+import type { KeyRing } from "./encryption";
 import { ConfigError } from "./errors";
 import { assertJsonArgs, type JobPayload, newJid, type RetryOption } from "./job";
 import { dumpJob } from "./json";
@@ -44,6 +45,11 @@ export interface ClientOptions {
    * Costs one small key per job for the TTL; pushes go as one EVALSHA (EVAL once per server).
    */
   idempotent?: boolean | { ttlSeconds?: number };
+  /**
+   * The key ring for jobs defined with `encrypt`: `keyRing({ current, keys })` (a factory, so
+   * an app that encrypts nothing bundles no encryption code).
+   */
+  encryption?: KeyRing;
 }
 
 /** How long an idempotent push remembers a jid unless told otherwise. */
@@ -83,6 +89,7 @@ export class Client {
   readonly middleware: ClientMiddleware[];
   /** Marker TTL in seconds when pushes are idempotent; undefined otherwise. */
   readonly idempotentTtlSeconds: number | undefined;
+  readonly encryption: KeyRing | undefined;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -95,6 +102,7 @@ export class Client {
       );
     }
     this.middleware = [...(options.middleware ?? [])];
+    this.encryption = options.encryption;
     const idempotent = options.idempotent;
     this.idempotentTtlSeconds = idempotent
       ? ((typeof idempotent === "object" ? idempotent.ttlSeconds : undefined) ??
@@ -250,6 +258,13 @@ export class Client {
     }
     // Strict args after middleware, as Sidekiq 7 does (a middleware may encrypt or rewrite them).
     assertJsonArgs(payload.class, payload.args);
+    // Sealed last, once class, queue and jid are final: they are bound to the ciphertext.
+    if (payload.encrypt) {
+      if (!this.encryption?.seal) {
+        throw new ConfigError(`Job "${payload.class}" is encrypted: pass encryption: keyRing(...)`);
+      }
+      await this.encryption.seal(payload);
+    }
     const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
     const nowMs = realMs();
     if (atSeconds !== undefined && atSeconds > nowMs / 1000) {

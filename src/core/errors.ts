@@ -19,7 +19,8 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "JOB_TIMEOUT"
   | "SHUTDOWN"
-  | "BRIDGE_REQUEST";
+  | "BRIDGE_REQUEST"
+  | "ENCRYPTION";
 
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
 export abstract class EdgekiqError extends Error {
@@ -110,6 +111,16 @@ export class RedisReplyError extends EdgekiqError {
 export class UnsupportedError extends EdgekiqError {
   override readonly name = "UnsupportedError";
   readonly code = "UNSUPPORTED";
+}
+
+/**
+ * Encrypted job arguments that cannot be opened: no key ring, a key id the ring lacks, altered
+ * bytes, or a ciphertext moved from another job. The worker sends such a job to the dead set,
+ * never to its handler. The message names the job and key id, never key material or plaintext.
+ */
+export class EncryptionError extends EdgekiqError {
+  override readonly name = "EncryptionError";
+  readonly code = "ENCRYPTION";
 }
 
 /** Turns anything thrown (a string, an object, undefined) into an Error without losing its text. */

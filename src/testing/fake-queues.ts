@@ -6,6 +6,7 @@
  */
 import type { JobDefinition } from "../core/define-job";
 import { isJobDefinition } from "../core/define-job";
+import type { KeyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
 import { type JobPayload, parseJob } from "../core/job";
 import { Keys } from "../core/keys";
@@ -75,11 +76,11 @@ export class FakeQueues implements RedisClient {
    * none is left; resolves to how many ran. A job without a handler, or a handler that throws,
    * rejects (as Sidekiq's `drain` raises) and leaves the remaining jobs stored.
    */
-  async drain(handlers: TestHandlers): Promise<number> {
+  async drain(handlers: TestHandlers, options: { encryption?: KeyRing } = {}): Promise<number> {
     const table = handlerTable(handlers);
     let ran = 0;
     for (let next = this.#stored.shift(); next; next = this.#stored.shift()) {
-      await runJob(table, next.json);
+      await runJob(table, next.json, options.encryption);
       ran++;
     }
     return ran;
@@ -168,12 +169,18 @@ function handlerTable(handlers: TestHandlers): Map<string, Entry> {
   return table;
 }
 
-async function runJob(table: Map<string, Entry>, json: string): Promise<void> {
+async function runJob(
+  table: Map<string, Entry>,
+  json: string,
+  encryption?: KeyRing,
+): Promise<void> {
   const payload = parseJob(json);
   const entry = table.get(payload.class);
   if (!entry)
     throw new ConfigError(`no handler for job class "${payload.class}" (jid ${payload.jid})`);
-  const args = entry.definition ? await entry.definition.validate(payload.args) : payload.args;
+  // Encrypted jobs are opened as the worker opens them (the stored payload keeps the ciphertext).
+  const plain = payload.encrypt && encryption ? await encryption.open(payload) : payload.args;
+  const args = entry.definition ? await entry.definition.validate(plain) : plain;
   await entry.handler(args, {
     jid: payload.jid,
     queue: payload.queue,

@@ -41,6 +41,7 @@ export async function jobDetail(
   ${row("Queue", job.parseError ? undefined : job.queue)}
   ${row("Job", job.klass)}
   ${row("Arguments", html`<pre class="args">${job.parseError ? job.value : argsDetail(job)}</pre>`)}
+  ${row("Encrypted", job.encryptionKey === undefined ? undefined : html`<span class="label-tag">encrypted</span> AES-256-GCM, key ${job.encryptionKey}: only workers holding the key can read these arguments`)}
   ${row("JID", html`<span class="mono">${job.jid}</span>`)}
   ${row("Tags", job.tags.length ? html`${job.tags.map((t) => html`<span class="label-tag">${t}</span> `)}` : undefined)}
   ${row("Created at", timeCell(ctx, job.createdAt))}

@@ -5,7 +5,9 @@
  * What a user needs to build, configure and observe a worker; the engine's parts (fetch, ledger,
  * scheduler, recovery) stay internal, so they can change without breaking anyone.
  */
-export { ConfigError, EdgekiqError } from "../core/errors";
+
+export { type KeyRing, type KeyRingConfig, keyRing, parseKeyRing } from "../core/encryption";
+export { ConfigError, EdgekiqError, EncryptionError } from "../core/errors";
 export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export {

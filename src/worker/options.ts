@@ -12,6 +12,7 @@ import {
   positiveInteger,
   positiveNumber,
 } from "../core/config-check";
+import { type KeyRing, type KeyRingConfig, keyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
 import { fromIoredis, type IoredisLike, isIoredis } from "../redis/tcp";
 import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
@@ -56,6 +57,11 @@ export interface WorkerOptions {
   maxRetries?: number;
   deathHandlers?: DeathHandler[];
   errorHandlers?: ErrorHandler[];
+  /**
+   * Keys to open jobs defined with `encrypt`: `{ current, keys }` or `keyRing(...)`. Keep every
+   * id still found in Redis (retries, scheduled jobs, the dead set) until those jobs are gone.
+   */
+  encryption?: KeyRing | KeyRingConfig;
   /** Put job arguments in log lines (off by default: arguments may hold secrets). */
   logArgs?: boolean;
   /** Seconds between heartbeats; default 5 (sidekiqVersion 6) or 10 (7). */
@@ -100,4 +106,12 @@ export function connect(input: WorkerOptions["redis"]): {
     "Worker: `redis` must be an ioredis instance or a BlockingRedisClient " +
       "(a worker needs blocking commands, which REST clients cannot send)",
   );
+}
+
+/** The worker's key ring from its `encryption` option (a ring, or `{ current, keys }`). */
+export function toKeyRing(input: KeyRing | KeyRingConfig | undefined): KeyRing | undefined {
+  if (input === undefined) return undefined;
+  return typeof (input as KeyRing).open === "function"
+    ? (input as KeyRing)
+    : keyRing(input as KeyRingConfig);
 }

@@ -7,8 +7,10 @@
  *    object that is not a job (no class, args not an array): `dead` with the reason. Bytes that
  *    are not UTF-8: `dead` with the exact bytes, by a script (see ReliableFetch).
  * 2. Unknown class: a failure with a message naming the class (retried, as Sidekiq's NameError).
- * 3. Server middleware, then schema validation (after middleware, so a decrypting middleware
- *    runs first; a schema failure goes straight to `dead` with the issues), then the handler.
+ * 3. Server middleware, then decryption of `encrypt` jobs' arguments, then schema validation
+ *    (after middleware, so a decrypting middleware runs first; a schema or decryption failure
+ *    goes straight to `dead` with the reason), then the handler. The payload keeps its
+ *    ciphertext (logs, retries and the dead set see only that); the handler gets the plaintext.
  * 4. Success: the acknowledgement (LREM of the exact string) joins the next fetch. Failure:
  *    `planFailure`'s commands and the acknowledgement go in the same MULTI.
  * 5. The ledger runs alongside: the job runs from `start` to `finish` and stays held until its
@@ -18,7 +20,8 @@
  */
 import { monoMs } from "../core/clock";
 import { deadCommands } from "../core/dead-set";
-import { coerceError, JobPayloadError, JobValidationError } from "../core/errors";
+import type { KeyRing } from "../core/encryption";
+import { coerceError, EncryptionError, JobPayloadError, JobValidationError } from "../core/errors";
 import { type JobPayload, parseJob } from "../core/job";
 import { runChain } from "../core/middleware";
 import type { RedisCommand } from "../redis/types";
@@ -44,6 +47,8 @@ export interface ProcessorDeps {
   readonly middleware: readonly ServerMiddleware[];
   readonly logger: Logger;
   readonly logArgs: boolean;
+  /** Opens jobs whose payload or definition says `encrypt`; none: such jobs go to dead. */
+  readonly encryption?: KeyRing | undefined;
   readonly timeoutSeconds: number | undefined;
   readonly retryConfig: RetryConfig;
   readonly stats: JobStats;
@@ -148,7 +153,7 @@ export class Processor {
     // Sidekiq's default error handler: the failure at warn, then its backtrace.
     fields.backtrace = backtraceLines(error);
     d.logger.warn("fail", fields);
-    const kill = error instanceof JobValidationError;
+    const kill = error instanceof JobValidationError || error instanceof EncryptionError;
     const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     return commands;
@@ -162,7 +167,9 @@ export class Processor {
     timeoutCtl: AbortController | undefined,
   ): Promise<void> {
     const work = async () => {
-      const args = reg.definition ? await reg.definition.validate(payload.args) : payload.args;
+      let args = payload.args;
+      if (payload.encrypt || reg.definition?.options.encrypt) args = await this.#open(reg, payload);
+      if (reg.definition) args = await reg.definition.validate(args);
       await reg.handler(args, ctx);
     };
     if (!timeout || !timeoutCtl) return work();
@@ -179,6 +186,20 @@ export class Processor {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The plain arguments of an encrypted job (EncryptionError when it cannot be opened). */
+  async #open(reg: Registration, payload: JobPayload): Promise<unknown[]> {
+    const ring = this.d.encryption;
+    const where = `Job "${payload.class}" (jid ${payload.jid})`;
+    if (!payload.encrypt) {
+      throw new EncryptionError(`${where}: its definition says encrypt, but it came unencrypted`);
+    }
+    if (!ring) throw new EncryptionError(`${where}: is encrypted, but this worker has no key ring`);
+    // A retry to `retry_queue` changes the payload's queue; the AAD names the queue it was pushed to.
+    const moved = payload.retry_queue !== undefined && payload.retry_queue === payload.queue;
+    const definedQueue = reg.definition?.options.queue ?? "default";
+    return ring.open(payload, moved ? definedQueue : undefined);
   }
 
   /** The commands that retry or kill a failed job, its acknowledgement last. */

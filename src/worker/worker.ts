@@ -23,7 +23,7 @@ import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
-import { checkOptions, connect, type WorkerOptions } from "./options";
+import { checkOptions, connect, toKeyRing, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
 import type { Platform } from "./platform";
 import { Poller } from "./poller";
@@ -96,6 +96,7 @@ export class Worker extends WorkerEvents {
         middleware: options.middleware ?? [],
         logger: this.logger,
         logArgs: options.logArgs ?? false,
+        encryption: toKeyRing(options.encryption),
         timeoutSeconds: options.timeoutSeconds,
         retryConfig: {
           keys,

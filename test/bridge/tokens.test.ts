@@ -28,6 +28,27 @@ describe("loadTokens", () => {
     ]);
   });
 
+  it("reads per-queue limits and rate limits", () => {
+    const file = JSON.stringify([
+      {
+        name: "m",
+        token: "mailers-token-0123456789",
+        scope: "enqueue",
+        queues: ["mailers"],
+        rateLimit: { requests: 100, seconds: 1 },
+      },
+    ]);
+    expect(loadTokens({ file })).toEqual([
+      {
+        name: "m",
+        token: "mailers-token-0123456789",
+        scope: "enqueue",
+        queues: ["mailers"],
+        rateLimit: { requests: 100, seconds: 1 },
+      },
+    ]);
+  });
+
   it("accepts a bare array and names unnamed tokens", () => {
     expect(loadTokens({ file: '[{"token":"abcdefghijklmnop","scope":"admin"}]' })).toEqual([
       { name: "token-1", token: "abcdefghijklmnop", scope: "admin" },
@@ -88,6 +109,26 @@ describe("loadTokens", () => {
       "rawScripting that is not a boolean",
       '[{"token":"abcdefghijklmnop","scope":"admin","rawScripting":"yes"}]',
       /rawScripting: expected true or false, got "yes"/,
+    ],
+    [
+      "queues on an admin token",
+      '[{"token":"abcdefghijklmnop","scope":"admin","queues":["a"]}]',
+      /queues is for "enqueue" and "read" tokens only/,
+    ],
+    [
+      "an empty queue list",
+      '[{"token":"abcdefghijklmnop","scope":"enqueue","queues":[]}]',
+      /queues: expected at least one queue name/,
+    ],
+    [
+      "a bad queue name",
+      '[{"token":"abcdefghijklmnop","scope":"enqueue","queues":["a b"]}]',
+      /queues: expected queue names of 1-128/,
+    ],
+    [
+      "a rate limit without seconds",
+      '[{"token":"abcdefghijklmnop","scope":"enqueue","rateLimit":{"requests":5}}]',
+      /rateLimit\.seconds/,
     ],
     [
       "a duplicate name",

@@ -10,6 +10,9 @@ import { describe, expect, it } from "vitest";
  * adapter, push scripts), plus room for 7% growth before someone has to look. */
 const BUDGET_GZIP_BYTES = 6_000;
 
+/** Budget for the client-only app plus `keyRing`: measured 6,950 B (the key ring adds ~1.3 kB). */
+const ENCRYPTING_BUDGET_GZIP_BYTES = 7_400;
+
 async function bundle(contents: string) {
   return build({
     stdin: { contents, resolveDir: ".", loader: "ts" },
@@ -51,6 +54,21 @@ describe("edge bundle of the edgekiq entry", () => {
     const gz = gzipSync(code).length;
     console.log(`edgekiq client-only edge bundle: ${code.length} bytes min, ${gz} bytes min+gzip`);
     expect(gz).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+
+  // An app that encrypts arguments brings the key ring (AES-GCM through Web Crypto, no library):
+  // its own budget, while the client-only app above pays nothing for it.
+  it("keeps an encrypting edge app within its own budget, with no third-party code", async () => {
+    const result = await bundle(
+      'export { Client, defineJob, fromUpstash, keyRing } from "./src/index.ts";',
+    );
+    expect(Object.keys(result.metafile.inputs).filter((p) => p.includes("node_modules"))).toEqual(
+      [],
+    );
+    expect(Object.keys(result.metafile.inputs)).toContain("src/core/encryption.ts");
+    const gz = gzipSync(result.outputFiles[0]!.contents).length;
+    console.log(`edgekiq encrypting edge bundle: ${gz} bytes min+gzip`);
+    expect(gz).toBeLessThanOrEqual(ENCRYPTING_BUDGET_GZIP_BYTES);
   });
 
   it("fails for code that imports a Node built-in (the check can fail)", async () => {

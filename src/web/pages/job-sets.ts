@@ -193,7 +193,7 @@ async function listPage(c: WebContext, set: SetPage): Promise<Response> {
     <td><a href="${entryUrl(ctx, set, e)}">${relativeTime(e.score * 1000, ctx.nowMs)}</a></td>
     <td>${e.parseError ? "" : html`<a href="${ctx.base}/queues/${encodeURIComponent(e.queue)}">${e.queue}</a>`}</td>
     <td><a href="${entryUrl(ctx, set, e)}">${e.parseError ? "(invalid JSON)" : e.displayClass}</a></td>
-    <td><code class="args">${e.parseError ? truncate(e.value, 300) : truncate(argsText(e))}</code></td>
+    <td>${e.encryptionKey === undefined ? "" : html`<span class="label-tag" title="encrypted arguments">encrypted</span> `}<code class="args">${e.parseError ? truncate(e.value, 300) : truncate(argsText(e))}</code></td>
     ${set.showError ? html`<td class="error">${e.errorClass ? html`<strong>${e.errorClass}</strong>: ` : ""}${truncate(e.errorMessage ?? "", 200)}</td>` : ""}
     <td>${e.retryCount ?? ""}</td>
   </tr>`,

@@ -75,7 +75,7 @@ ${cursorPager(self, { page, next: scan.next, count: QUEUES_PER_PAGE, total: filt
       : page.items.map(
           (job) => html`<tr class="job" data-jid="${job.jid}">
     <td><a href="${queueJobUrl(b, job)}">${job.displayClass}</a>${job.parseError ? html` <span class="label-tag warn">invalid JSON</span>` : ""}</td>
-    <td><code class="args">${job.parseError ? truncate(job.value, 300) : truncate(argsText(job))}</code></td>
+    <td>${job.encryptionKey === undefined ? "" : html`<span class="label-tag" title="encrypted arguments">encrypted</span> `}<code class="args">${job.parseError ? truncate(job.value, 300) : truncate(argsText(job))}</code></td>
     <td class="mono">${job.jid}</td>
     <td>${job.enqueuedAt ? relativeTime(job.enqueuedAt.getTime(), ctx.nowMs) : ""}</td>
     <td class="actions">${deleteQueueJobForm(ctx, job, { small: true })}</td>

@@ -8,6 +8,7 @@ import {
   ArgumentError,
   ConfigError,
   EdgekiqError,
+  EncryptionError,
   JobArgumentError,
   JobPayloadError,
   JobValidationError,
@@ -32,6 +33,7 @@ const errors: EdgekiqError[] = [
   new JobTimeoutError("HardJob", 1),
   new ShutdownError(),
   new BridgeHttpError(400, "x"),
+  new EncryptionError("x"),
 ];
 
 describe("EdgekiqError", () => {

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/core/client";
 import { defineJob } from "../../../src/core/define-job";
+import { keyRing } from "../../../src/core/encryption";
 import { FakeQueues, inline } from "../../../src/testing/fake-queues";
 
 const Welcome = defineJob({
@@ -11,6 +12,19 @@ const Welcome = defineJob({
 });
 
 describe("FakeQueues (fake mode)", () => {
+  it("stores encrypted jobs sealed, and drain opens them with the key ring it is given", async () => {
+    const Secret = defineJob({ name: "Secret", encrypt: true, args: v.tuple([v.string()]) });
+    const ring = keyRing({ current: "t", keys: { t: new Uint8Array(32).fill(5) } });
+    const fake = new FakeQueues();
+    const client = new Client({ redis: fake, encryption: ring });
+    await client.performAsync(Secret, "canary-fake");
+    expect(fake.raw()[0]).toMatch(/"args":\["edgekiq:v1:t:/);
+    expect(fake.raw()[0]).not.toContain("canary-fake");
+    const seen: unknown[] = [];
+    await fake.drain([[Secret, (args: unknown) => seen.push(args)]], { encryption: ring });
+    expect(seen).toEqual([["canary-fake"]]);
+  });
+
   it("keeps pushed jobs as the exact JSON Redis would hold, by class, queue and schedule", async () => {
     const fake = new FakeQueues();
     const client = new Client({ redis: fake });
