@@ -19,7 +19,10 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "JOB_TIMEOUT"
   | "SHUTDOWN"
-  | "BRIDGE_REQUEST";
+  | "BRIDGE_REQUEST"
+  | "JOB_FAILED"
+  | "WAIT_TIMEOUT"
+  | "JOB_RESULT";
 
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
 export abstract class EdgekiqError extends Error {

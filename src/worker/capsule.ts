@@ -13,10 +13,12 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import type { Report } from "./exception-handler";
 import { ReliableFetch } from "./fetch";
+import { JobSteps } from "./job-steps";
 import { Ledger } from "./ledger";
 import { Manager } from "./manager";
 import { Processor, type ProcessorDeps } from "./processor";
 import type { QueueConfig } from "./queues";
+import { StepBatcher } from "./step-batcher";
 import { StrayCheck } from "./strays";
 
 export interface CapsuleOptions {
@@ -26,7 +28,10 @@ export interface CapsuleOptions {
   queues: QueueConfig;
   concurrency: number;
   /** How jobs run: handlers, middleware, logging, timeouts, retries, counters. */
-  processing: Omit<ProcessorDeps, "queues" | "ledger" | "fetch" | "writes" | "report">;
+  processing: Omit<
+    ProcessorDeps,
+    "queues" | "ledger" | "fetch" | "writes" | "steps" | "jobSteps" | "report"
+  >;
   report: Report;
 }
 
@@ -36,6 +41,7 @@ export class Capsule {
   readonly fetch: ReliableFetch;
   readonly strays: StrayCheck;
   readonly #writes: AckBatcher;
+  readonly #steps: StepBatcher;
   readonly #manager: Manager;
 
   constructor(o: CapsuleOptions) {
@@ -46,7 +52,20 @@ export class Capsule {
       report(err, { context: "Error acknowledging jobs; will retry" }),
     );
     const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
-    const processor = new Processor({ ...o.processing, queues, ledger, fetch, writes, report });
+    const steps = new StepBatcher(redis, o.keys, ledger, (err) =>
+      report(err, { context: "Error finishing batch or result jobs; will retry" }),
+    );
+    const jobSteps = new JobSteps(redis, o.keys);
+    const processor = new Processor({
+      ...o.processing,
+      queues,
+      ledger,
+      fetch,
+      writes,
+      steps,
+      jobSteps,
+      report,
+    });
     this.#manager = new Manager({
       fetch,
       writes,
@@ -61,6 +80,7 @@ export class Capsule {
     this.ledger = ledger;
     this.fetch = fetch;
     this.#writes = writes;
+    this.#steps = steps;
     this.strays = new StrayCheck(fetch, ledger);
   }
 
@@ -81,6 +101,7 @@ export class Capsule {
   /** Resolves once every queued write and ack is written (retrying through Redis errors). */
   async drain(): Promise<void> {
     await this.#writes.drain();
+    await this.#steps.drain();
     await this.fetch.drainAcks();
   }
 }
