@@ -3,8 +3,8 @@
  *
  * - `enqueue`: exactly what a Sidekiq push needs and nothing else: SADD on `queues`, LPUSH on
  *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script (EVALSHA by its SHA-1,
- *   or EVAL of that exact script) with each key in its expected place, all under the token's
- *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
+ *   or EVAL of that exact script) with each key in its expected place, and the batch script's
+ *   "add" (a batch created from the edge), all under the token's namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
  *   other script.
  * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
  *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
@@ -157,6 +157,7 @@ function enqueueScope(keys: Keys, maxNewQueues: number): ScopeCheck {
       case "eval": {
         const sha =
           name === "eval" ? await digestHex("SHA-1", args[0] ?? "") : args[0]?.toLowerCase();
+        if (sha === edgekiqScripts.batchStep.sha1) return batchAdd(args.slice(1), names, jobs);
         if (sha !== edgekiqScripts.pushIdempotent.sha1) {
           return denied(name, " (only the push script)");
         }
@@ -184,6 +185,32 @@ function enqueueScope(keys: Keys, maxNewQueues: number): ScopeCheck {
       default:
         return denied(name);
     }
+  };
+
+  /**
+   * The batch script's "add" (creating a batch from the edge: its jobs and callbacks pushed in
+   * one step, src/redis/scripts/batch-step.lua), under this token's prefix, with no keys; its
+   * queue names and jobs go through the same gate as a push's. Nothing else of that script.
+   */
+  const batchAdd = (args: readonly string[], names: Set<string>, jobs: string[]) => {
+    const refused = denied("evalsha", " (of the batch script, only its add)");
+    if (args[0] !== "0" || args[1] !== "add" || args[2] !== keys.prefix) return refused;
+    const argv = args.slice(1);
+    const m = Number(argv[5]);
+    if (!Number.isInteger(m) || m < 0) return refused;
+    let i = 6;
+    for (let k = 0; k < m; k++, i += 2) {
+      const field = argv[i] ?? "";
+      if (field.startsWith("cbq_")) names.add(argv[i + 1] ?? "");
+      else if (field.startsWith("cb_")) jobs.push(argv[i + 1] ?? "");
+    }
+    const n = Number(argv[i]);
+    if (!Number.isInteger(n) || n < 0 || argv.length !== i + 1 + 3 * n) return refused;
+    for (i += 1; i < argv.length; i += 3) {
+      names.add(argv[i + 1]!);
+      jobs.push(argv[i + 2]!);
+    }
+    return undefined;
   };
 
   return async (commands, lookup) => {

@@ -133,6 +133,7 @@ export class Processor {
         payload,
         logger: d.logger,
         signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
+        bid: typeof payload.bid === "string" ? payload.bid : undefined,
         progress: (value) => d.jobSteps.progress(payload.jid, value),
         childResults: () => d.jobSteps.childResults(payload),
       };

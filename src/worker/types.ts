@@ -20,6 +20,8 @@ export interface JobContext {
   readonly logger: Logger;
   /** Aborted on a per-job timeout and when a stop's `shutdownTimeout` runs out. */
   readonly signal: AbortSignal;
+  /** The job's batch id (`payload.bid`), if it belongs to a batch. */
+  readonly bid: string | undefined;
   /** Records the job's progress (any JSON value, e.g. a percentage), shown on the Busy page. */
   progress(value: unknown): Promise<void>;
   /** In a flow's parent: the stored results of its children, in the order they were given. */

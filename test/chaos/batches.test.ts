@@ -57,7 +57,9 @@ const pushes = (bid: string, event: string) => t.redis.scard(`callbacks:${bid}:$
 
 /** Retries wait Sidekiq's 15+ s; make the waiting ones due now, as time passing would. */
 async function retriesDueNow(): Promise<void> {
-  for (const job of await t.redis.zrange("retry", 0, -1)) await t.redis.zadd("retry", 0, job);
+  for (const job of await t.redis.zrange("retry", "0", "-1")) {
+    await t.redis.zadd("retry", "0", job);
+  }
 }
 
 async function finish(bid: string, jids: string[], workers: Child[]) {

@@ -156,7 +156,9 @@ describe("batches", () => {
     expect(mid!.failed.map((f) => f.error_message)).toEqual(Array(5).fill("first try fails"));
     expect(mid!.pending).toBe(5);
     // Make the retries due now rather than in Sidekiq's 15+ seconds.
-    for (const job of await t.redis.zrange("retry", 0, -1)) await t.redis.zadd("retry", 0, job);
+    for (const job of await t.redis.zrange("retry", "0", "-1")) {
+      await t.redis.zadd("retry", "0", job);
+    }
     await until(() => fired(batch.bid, "success"), { what: "success" });
     await until(async () => (await t.redis.llen("order")) >= 2, { what: "both callbacks" });
     expect(await fired(batch.bid, "complete")).toBe(1);
@@ -214,7 +216,7 @@ describe("batches", () => {
     w.register("Spawn", async (_args, ctx) => {
       for (const name of ["a", "b"]) {
         const child = new Batch(client, {
-          parent: ctx.payload.bid,
+          parent: ctx.bid,
           description: name,
           callbacks: { success: { class: "Callback", args: [] } },
         });
@@ -247,7 +249,7 @@ describe("batches", () => {
       const depth = Number(args[0]);
       await t.redis.incr("crawled");
       if (depth < 3) {
-        await Batch.open(client, ctx.payload.bid as string).add(async (b) => {
+        await Batch.open(client, ctx.bid!).add(async (b) => {
           await b.push({ class: "Crawl", args: [depth + 1] });
           await b.push({ class: "Crawl", args: [depth + 1] });
         });
@@ -274,6 +276,33 @@ describe("batches", () => {
     expect(await t.redis.llen("queue:default")).toBe(2); // complete + success callbacks, once each
     const s = await Batch.status(client, batch.bid);
     expect(s).toMatchObject({ total: 1, pending: 0, success: true });
+  });
+
+  it("the finish step runs no command but a failure's retry and dead writes", async () => {
+    const redis = fromIoredis(t.redis);
+    await t.redis.rpush("edgekiq:inprogress:test|default", "job");
+    await t.redis.set("precious", "1");
+    const step = [
+      "finish",
+      "",
+      1,
+      "edgekiq:inprogress:test|default",
+      "job",
+      "j",
+      "",
+      "retry",
+      0,
+      "",
+    ];
+    await expect(
+      redis.evalScript(batchStep, [], [...step, 1, 2, "del", "precious"]),
+    ).rejects.toThrow(/not a retry or dead write/);
+    await expect(
+      redis.evalScript(batchStep, [], [...step, 1, 4, "zadd", "other", 1, "x"]),
+    ).rejects.toThrow(/not a retry or dead write/);
+    // Refused before any write: the job is still held, the key still there.
+    expect(await t.redis.get("precious")).toBe("1");
+    expect(await t.redis.llen("edgekiq:inprogress:test|default")).toBe(1);
   });
 });
 

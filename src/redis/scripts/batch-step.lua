@@ -103,8 +103,26 @@ step = function(bid, member, outcome, err)
   check(bid)
 end
 
+local FAILURE_COMMANDS = { zadd = true, zremrangebyscore = true, zremrangebyrank = true }
+
 if op == "finish" then
+  -- First check every command (before any write), so a refused call changes nothing.
   local i = 4
+  for _ = 1, tonumber(ARGV[3]) do
+    local ncmd = tonumber(ARGV[i + 7])
+    i = i + 8
+    for _ = 1, ncmd do
+      local argc = tonumber(ARGV[i])
+      -- Only the retry and dead writes a failure plan makes: a caller of this script (a bridge
+      -- token allowed edgekiq's own scripts) can run nothing else through it.
+      local name, key = string.lower(ARGV[i + 1]), ARGV[i + 2]
+      if not FAILURE_COMMANDS[name] or (key ~= prefix .. "retry" and key ~= prefix .. "dead") then
+        return redis.error_reply("ERR batch-step: " .. name .. " is not a retry or dead write")
+      end
+      i = i + argc + 1
+    end
+  end
+  i = 4
   for _ = 1, tonumber(ARGV[3]) do
     local ip, job, jid, bid, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
     local ttl, value, ncmd = tonumber(ARGV[i + 5]), ARGV[i + 6], tonumber(ARGV[i + 7])
