@@ -13,6 +13,7 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import type { Report } from "./exception-handler";
 import { ReliableFetch } from "./fetch";
+import { EventLog } from "./job-events";
 import { JobSteps } from "./job-steps";
 import { Ledger } from "./ledger";
 import { Manager } from "./manager";
@@ -30,9 +31,11 @@ export interface CapsuleOptions {
   /** How jobs run: handlers, middleware, logging, timeouts, retries, counters. */
   processing: Omit<
     ProcessorDeps,
-    "queues" | "ledger" | "fetch" | "writes" | "steps" | "jobSteps" | "report"
+    "queues" | "ledger" | "fetch" | "writes" | "steps" | "jobSteps" | "events" | "report"
   >;
   report: Report;
+  /** The job event stream's bound, when events are on (`new Worker({ events })`). */
+  eventsMaxLen?: number | undefined;
 }
 
 export class Capsule {
@@ -42,6 +45,7 @@ export class Capsule {
   readonly strays: StrayCheck;
   readonly #writes: AckBatcher;
   readonly #steps: StepBatcher;
+  readonly #events: EventLog | undefined;
   readonly #manager: Manager;
 
   constructor(o: CapsuleOptions) {
@@ -55,7 +59,13 @@ export class Capsule {
     const steps = new StepBatcher(redis, o.keys, ledger, (err) =>
       report(err, { context: "Error finishing batch or result jobs; will retry" }),
     );
-    const jobSteps = new JobSteps(redis, o.keys);
+    const events =
+      o.eventsMaxLen === undefined
+        ? undefined
+        : new EventLog(redis, o.keys, o.eventsMaxLen, (err) =>
+            report(err, { context: "Error writing job events; dropped" }),
+          );
+    const jobSteps = new JobSteps(redis, o.keys, events);
     const processor = new Processor({
       ...o.processing,
       queues,
@@ -64,6 +74,7 @@ export class Capsule {
       writes,
       steps,
       jobSteps,
+      events,
       report,
     });
     this.#manager = new Manager({
@@ -81,6 +92,7 @@ export class Capsule {
     this.fetch = fetch;
     this.#writes = writes;
     this.#steps = steps;
+    this.#events = events;
     this.strays = new StrayCheck(fetch, ledger);
   }
 
@@ -102,6 +114,7 @@ export class Capsule {
   async drain(): Promise<void> {
     await this.#writes.drain();
     await this.#steps.drain();
+    await this.#events?.drain();
     await this.fetch.drainAcks();
   }
 }

@@ -7,6 +7,7 @@ import type { Keys } from "../core/keys";
 import { type JobResult, readResults } from "../core/results";
 import type { RedisClient, RedisCommand } from "../redis/types";
 import { JobResultError } from "./errors";
+import type { EventLog } from "./job-events";
 import type { FinishStep, StepOutcome } from "./step-batcher";
 
 /** How long a job's last progress report is kept (a day: long past any running job's end). */
@@ -20,12 +21,15 @@ export class JobSteps {
   constructor(
     private readonly redis: Pick<RedisClient, "call">,
     private readonly keys: Keys,
+    private readonly events?: Pick<EventLog, "add">,
   ) {}
 
   /** Records `value` (any JSON value, e.g. a percentage) as the job's progress. */
-  async progress(jid: string, value: unknown): Promise<void> {
+  async progress(payload: JobPayload, queue: string, value: unknown): Promise<void> {
     const json = JSON.stringify(value ?? null);
+    const { jid } = payload;
     await this.redis.call(["set", progressKey(this.keys, jid), json, "ex", PROGRESS_TTL_SECONDS]);
+    this.events?.add("progress", { jid, class: payload.class, queue, value: json });
   }
 
   /** The stored results of a flow's children (payload `flow_children`), in the flow's order. */

@@ -30,6 +30,7 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
+import type { EventLog } from "./job-events";
 import { planFailure, type RetryConfig } from "./job-retry";
 import { type JobSteps, resultOf, stepOf } from "./job-steps";
 import type { Ledger } from "./ledger";
@@ -48,6 +49,8 @@ export interface ProcessorDeps {
   readonly steps: Pick<StepBatcher, "add">;
   /** Progress and child results for ctx (Redis reads and writes of jobs that use them). */
   readonly jobSteps: JobSteps;
+  /** The job event stream, when the worker has `events` on. */
+  readonly events?: Pick<EventLog, "add"> | undefined;
   readonly registry: Pick<Registry, "get">;
   readonly middleware: readonly ServerMiddleware[];
   readonly logger: Logger;
@@ -134,7 +137,7 @@ export class Processor {
         logger: d.logger,
         signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
         bid: typeof payload.bid === "string" ? payload.bid : undefined,
-        progress: (value) => d.jobSteps.progress(payload.jid, value),
+        progress: (value) => d.jobSteps.progress(payload, queue, value),
         childResults: () => d.jobSteps.childResults(payload),
       };
       const invoke = () => this.#invoke(reg, payload, ctx, timeout, timeoutCtl, returned);
@@ -164,6 +167,7 @@ export class Processor {
     }
     if (!error) {
       d.logger.info("done", fields);
+      d.events?.add("completed", { jid: payload.jid, class: payload.class, queue });
       if (!stepped) return "ack";
       return { step: stepOf(d.fetch.ackCommand(entry), payload, "ok", value, []) };
     }
@@ -175,6 +179,17 @@ export class Processor {
     const planned = { kind: "dead" };
     const commands = await this.#fail(reg, queue, json, error, ack, kill, planned);
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
+    if (d.events) {
+      const e = {
+        jid: payload.jid,
+        class: payload.class,
+        queue,
+        error_class: String(fields.error_class),
+        error_message: String(fields.error_message),
+      };
+      d.events.add("failed", e);
+      d.events.add(planned.kind === "retried" ? "retried" : "died", e);
+    }
     if (!stepped) return commands;
     // The step acknowledges the job itself: the plan's commands without the trailing LREM.
     commands.pop();
