@@ -1,7 +1,7 @@
 // Batches, flows and job results on a real Redis with an in-process worker: callbacks fire once
 // and in order, counts match, child batches hold their parent, flows hand results to the parent,
 // waitFor resolves or rejects with the job's own error, and plain jobs write nothing extra.
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { Batch } from "../../src/core/batch/batch";
 import { flow } from "../../src/core/batch/flow";
 import { Client } from "../../src/core/client";
@@ -15,7 +15,7 @@ import { testWorker, waitFor as until } from "./worker-helpers";
 
 const t = await useTestRedis();
 const client = new Client({ redis: t.redis });
-afterEach(() => t.flush());
+beforeEach(() => t.flush());
 
 /** Callback jobs count their firings per bid and event; `order` lists them as they ran. */
 function registerCallbacks(w: Worker): void {

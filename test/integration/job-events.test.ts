@@ -3,7 +3,7 @@
 // a worker without `events` writes no stream at all.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/client";
 import { subscribeEvents } from "../../src/worker/job-events";
 import { useTestRedis } from "../helpers/redis";
@@ -12,7 +12,7 @@ import { testWorker, waitFor } from "./worker-helpers";
 const t = await useTestRedis();
 const client = new Client({ redis: t.redis });
 const LISTENER = fileURLToPath(new URL("./fixtures/event-listener.ts", import.meta.url));
-afterEach(() => t.flush());
+beforeEach(() => t.flush());
 
 async function pushJobs(n: number, failEvery = 0): Promise<void> {
   const args = Array.from({ length: n }, (_, i) => [
