@@ -264,6 +264,33 @@ describe("batches", () => {
     expect(await fired(batch.bid, "success")).toBe(1);
   });
 
+  it("a Sidekiq Pro batch job (a bid we never created) runs, and Pro's keys stay untouched", async () => {
+    await t.redis.hset("b-ProBatch123", "pending", "1", "total", "1");
+    await t.redis.sadd("b-ProBatch123-jids", "aaaaaaaaaaaaaaaaaaaaaaaa");
+    const w = testWorker(t.redis);
+    const ran: string[] = [];
+    w.register("ProJob", async (_args, ctx) => {
+      ran.push(ctx.bid!);
+    });
+    await w.start();
+    await client.push({
+      class: "ProJob",
+      args: [],
+      bid: "ProBatch123",
+      jid: "aaaaaaaaaaaaaaaaaaaaaaaa",
+    });
+    await until(() => ran.length === 1 && w.busy === 0, { what: "the job" });
+    await until(
+      async () =>
+        (await t.redis.keys("edgekiq:inprogress:*|default")).length === 0 ||
+        (await t.redis.llen((await t.redis.keys("edgekiq:inprogress:*|default"))[0]!)) === 0,
+      { what: "the ack" },
+    );
+    expect(ran).toEqual(["ProBatch123"]);
+    expect(await t.redis.hgetall("b-ProBatch123")).toEqual({ pending: "1", total: "1" });
+    expect(await t.redis.smembers("b-ProBatch123-jids")).toEqual(["aaaaaaaaaaaaaaaaaaaaaaaa"]);
+  });
+
   it("a finish step replayed (its reply lost) counts once and fires nothing twice", async () => {
     const redis = fromIoredis(t.redis);
     const batch = new Batch(client, { callbacks });

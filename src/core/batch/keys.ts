@@ -6,7 +6,8 @@
 import type { Keys } from "../keys";
 
 export function batchKeys(keys: Keys, bid: string) {
-  const b = `${keys.prefix}b-${bid}`;
+  // edgekiq's own key space, not Sidekiq Pro's `b-<bid>`: the two must never share bookkeeping.
+  const b = `${keys.prefix}edgekiq:b-${bid}`;
   return {
     hash: b,
     jids: `${b}-jids`,

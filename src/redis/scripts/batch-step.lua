@@ -23,7 +23,7 @@
     then M field/value pairs (set only when the batch is new), then job count, then per job:
     jid, queue, job string.
 
-  Batch keys: b-<bid> (hash: description, created_at, total, failures, parent, cb_<event> and
+  Batch keys (each under "edgekiq:"): b-<bid> (hash: description, created_at, total, failures, parent, cb_<event> and
   cbq_<event>, complete_at, success_at, death_at, settled_at), b-<bid>-jids (pending members:
   jids, and "b:<child bid>" for child batches), b-<bid>-failinfo (member -> last error JSON, the
   members failing now), b-<bid>-died (members that died), b-<bid>-kids (child bids), and the
@@ -41,7 +41,9 @@ local prefix = ARGV[2]
 local t = redis.call("time")
 local now = t[1] .. "." .. string.format("%06d", tonumber(t[2]))
 
-local function bkey(bid) return prefix .. "b-" .. bid end
+-- Under edgekiq's own key space, not Sidekiq Pro's `b-<bid>`: a Pro batch's jobs running here must
+-- never touch Pro's bookkeeping.
+local function bkey(bid) return prefix .. "edgekiq:b-" .. bid end
 
 local function fire(b, event)
   local p = redis.call("hget", b, "cb_" .. event)
@@ -135,12 +137,7 @@ if op == "finish" then
     end
     if removed > 0 then
       if ttl > 0 and outcome ~= "retry" then
-        local rkey = prefix .. "edgekiq:result:" .. jid
-        local dkey = prefix .. "edgekiq:done:" .. jid
-        redis.call("set", rkey, value, "EX", ttl)
-        redis.call("del", dkey)
-        redis.call("rpush", dkey, outcome)
-        redis.call("expire", dkey, ttl)
+        redis.call("set", prefix .. "edgekiq:result:" .. jid, value, "EX", ttl)
       end
       if bid ~= "" then step(bid, jid, outcome, value) end
     end
