@@ -8,7 +8,7 @@
  *   other script.
  * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
  *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
- *   `processes`), under the token's namespace when it has one. No key discovery (KEYS, SCAN,
+ *   `processes`) and edgekiq's batch, result and progress keys, under the token's namespace when it has one. No key discovery (KEYS, SCAN,
  *   RANDOMKEY, DBSIZE), no INFO, no scripts.
  * - `admin`: every command the bridge supports; of scripts, only edgekiq's own (by SHA-1, or EVAL
  *   of their exact text), unless the token has `rawScripting` (a script can run any command,
@@ -253,8 +253,24 @@ function isPlainRead(name: string): boolean {
 
 function readScope(keys: Keys): ScopeCheck {
   const prefix = keys.prefix;
-  const exact = new Set([keys.queues, keys.schedule, keys.retry, keys.dead, keys.processes]);
-  const prefixes = [keys.queue(""), `${prefix}stat:`, `${prefix}j|`];
+  const exact = new Set([
+    keys.queues,
+    keys.schedule,
+    keys.retry,
+    keys.dead,
+    keys.processes,
+    `${prefix}edgekiq:batches`,
+  ]);
+  // Also what edgekiq/api reads beyond Sidekiq: batches, job results and progress (their data
+  // is no more sensitive than the queued jobs this token already reads).
+  const prefixes = [
+    keys.queue(""),
+    `${prefix}stat:`,
+    `${prefix}j|`,
+    `${prefix}edgekiq:b-`,
+    `${prefix}edgekiq:result:`,
+    `${prefix}edgekiq:progress:`,
+  ];
   /** Sidekiq 7's histogram of one class and minute: `<Class>-DD-HH:M` (core/keys.ts). */
   const histogram = /-\d\d-\d\d:\d\d?$/;
   const isSidekiqKey = (k: string) =>

@@ -3,11 +3,15 @@
 // our worker runs them and the callback; then the Worker waits for a job's result over REST with
 // a token that can read results and nothing else. The enqueue token cannot use the batch
 // script's other operation (which acknowledges jobs).
+
+import { Redis as UpstashRedis } from "@upstash/redis";
 import { Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
+import { BatchSet, jobProgress } from "../../src/api";
 import { bridge } from "../../src/bridge";
 import { Batch } from "../../src/core/batch/batch";
 import { Client } from "../../src/core/client";
+import { fromUpstash } from "../../src/redis/rest";
 import { batchStep } from "../../src/redis/scripts/index.gen";
 import { bundleForEdge, nodeBuiltinImports } from "../bridge/edge-harness";
 import { serveFetch } from "../bridge/serve";
@@ -16,12 +20,14 @@ import { testWorker, waitFor as until } from "../integration/worker-helpers";
 
 const ENQUEUE = "batch-edge-enqueue-token-0123456789";
 const RESULTS = "batch-edge-results-token-0123456789";
+const READ = "batch-edge-read-token-0123456789abc";
 
 const t = await useTestRedis();
 const b = bridge({
   redis: t.redis,
   tokens: [
     { name: "edge", token: ENQUEUE, scope: "enqueue" },
+    { name: "read", token: READ, scope: "read" },
     {
       name: "results",
       token: RESULTS,
@@ -113,6 +119,29 @@ describe("batches from workerd through the bridge", () => {
     // waitFor over REST, from workerd, with a token that reads results only.
     const r = await mf.dispatchFetch(`http://example.test/result?jid=${jids[12]}`);
     expect(await r.json()).toEqual({ value: 144 });
+  });
+
+  it("a read token reads batches and progress through the bridge as over TCP", async () => {
+    const tcp = new Client({ redis: t.redis });
+    const batch = new Batch(tcp, { description: "read me" });
+    const [jid] = await batch.add((b) => b.push({ class: "Nothing", args: [] }));
+    await t.redis.set(`edgekiq:progress:${jid}`, "7");
+    const rest = fromUpstash(
+      new UpstashRedis({
+        url: served.url,
+        token: READ,
+        automaticDeserialization: false,
+        enableTelemetry: false,
+      }),
+    );
+    const overRest = new BatchSet({ redis: rest });
+    expect(await overRest.find(batch.bid)).toEqual(
+      await new BatchSet({ redis: t.redis }).find(batch.bid),
+    );
+    expect((await overRest.page(1)).items.map((s) => s.bid)).toContain(batch.bid);
+    expect(await jobProgress({ redis: rest }, [jid!, "nope"])).toEqual([7, undefined]);
+    // Still read-only: the batch script is refused.
+    await expect(new Batch(new Client({ redis: rest })).add()).rejects.toThrow(/NOPERM/);
   });
 
   it("refuses the enqueue token the batch script's finish (it acknowledges and writes)", async () => {
