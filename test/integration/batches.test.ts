@@ -127,7 +127,7 @@ describe("batches", () => {
       `${batch.bid}:complete`,
       `${batch.bid}:success`,
     ]);
-    const after = await Batch.status(client, batch.bid);
+    const after = await batch.status();
     expect(after).toMatchObject({
       total: 200,
       pending: 0,

@@ -97,6 +97,11 @@ export class Batch {
     return batchStatus(client.redis, client.keys, bid);
   }
 
+  /** This batch's status (see `Batch.status`). */
+  status(): Promise<BatchStatus | null> {
+    return Batch.status(this.#client, this.bid);
+  }
+
   /**
    * Runs `fill`, which pushes jobs into the batch, then counts and pushes them all in one atomic
    * step. Resolves to the jids pushed. The first `add` creates the batch.
