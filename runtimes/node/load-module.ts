@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../../src/core/errors";
+import { syntaxErrorAt } from "./syntax-check";
 
 export async function loadModule(path: string, cwd: string): Promise<unknown> {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
@@ -16,9 +17,9 @@ export async function loadModule(path: string, cwd: string): Promise<unknown> {
   }
   const url = pathToFileURL(file).href;
   const ext = extname(file);
-  if (![".ts", ".mts", ".cts", ".tsx"].includes(ext)) return import(url);
+  if (![".ts", ".mts", ".cts", ".tsx"].includes(ext)) return importLocated(url, file);
   // Node strips .ts, .mts and .cts itself; .tsx (JSX) always needs tsx.
-  if (ext !== ".tsx" && nodeStripsTypes()) return import(url);
+  if (ext !== ".tsx" && nodeStripsTypes()) return importLocated(url, file, typeFlags());
   const tsx = await import("tsx/esm/api").catch(() => undefined);
   if (!tsx) {
     throw new ConfigError(
@@ -40,4 +41,27 @@ function nodeStripsTypes(): boolean {
   if ((process.features as { typescript?: string | false }).typescript) return true;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
   return flags.some((flag) => /^--experimental-(strip|transform)-types$/.test(flag));
+}
+
+/**
+ * `import(url)`; a SyntaxError that names no place gets the place `node --check` finds in the
+ * jobs file, as `at file:line:column` on its last line (the form Deno gives), for the CLI's
+ * one-line message (src/cli/load-error.ts). One in a module the jobs file imports keeps its
+ * message only.
+ */
+async function importLocated(url: string, file: string, flags: string[] = []): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (err) {
+    if (!(err instanceof SyntaxError) || (err.stack ?? "").includes(url)) throw err;
+    const where = syntaxErrorAt(file, flags);
+    if (!where) throw err;
+    throw new ConfigError(`SyntaxError: ${err.message}\n    at ${where}`, { cause: err });
+  }
+}
+
+/** The type-stripping flags this process was started with, for a `node --check` of a .ts file. */
+function typeFlags(): string[] {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  return flags.filter((flag) => /^--experimental-(strip|transform)-types$/.test(flag));
 }

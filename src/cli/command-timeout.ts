@@ -2,7 +2,8 @@
  * `--command-timeout MS` (or EDGEKIQ_COMMAND_TIMEOUT, in milliseconds) for the commands that
  * answer requests (`edgekiq bridge`, `edgekiq web`): how long Redis gets before the request is
  * answered with an error (a 502, an error page), so an outage or a Redis that accepts connections
- * and never replies cannot hang a client (#13 item 4). The flag wins over the variable.
+ * and never replies cannot hang a client (#13 item 4). `edgekiq stats` takes it too, as the
+ * bound on its one-shot read (#14 item 3). The flag wins over the variable.
  */
 import { DEFAULT_COMMAND_TIMEOUT_MS } from "../bridge/bridge";
 import { checkConfig } from "../core/config-check";

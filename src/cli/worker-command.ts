@@ -18,6 +18,7 @@ import { Worker } from "../worker/worker";
 import { type FlagSpec, helpText, wholeNumber } from "./args";
 import { HELP_FLAG, NAMESPACE_FLAG, openCommandRedis, parseCommand, REDIS_FLAG } from "./common";
 import { type FileConfig, LOG_FORMAT, LOG_LEVEL, parseConfigFile } from "./config-file";
+import { describeLoadError } from "./load-error";
 import type { RedisWatch } from "./redis-watch";
 import type { CliRuntime } from "./runtime";
 
@@ -114,7 +115,7 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
   const timeout = args.timeout ?? file.timeout ?? 25;
 
   // Load the jobs before touching Redis: a broken file should fail fast with its own message.
-  const register = await loadJobs(rt, requirePath);
+  const register = await loadJobs(rt, requirePath, logger);
 
   const { redis, where, watch } = openCommandRedis(
     rt,
@@ -154,16 +155,6 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
     redis.disconnect();
     throw err;
   }
-  worker.on("dump", (jobs) => {
-    logger.warn(`TTIN: ${jobs.length} job(s) running`);
-    for (const job of jobs)
-      logger.warn("running", {
-        tid: job.tid,
-        queue: job.queue,
-        run_at: job.run_at,
-        payload: job.payload,
-      });
-  });
   logger.info(`edgekiq worker on ${rt.name}`, {
     redis: where,
     jobs: worker.registeredClasses.join(","),
@@ -290,13 +281,20 @@ async function readConfig(rt: CliRuntime, path: string): Promise<string> {
 type Registrar = (worker: Worker) => Promise<void>;
 
 /** Imports the jobs module and returns how to register its handlers. */
-async function loadJobs(rt: CliRuntime, path: string): Promise<Registrar> {
+async function loadJobs(rt: CliRuntime, path: string, logger: Logger): Promise<Registrar> {
   let mod: { default?: unknown };
   try {
     mod = (await rt.loadModule(path)) as { default?: unknown };
   } catch (err) {
-    const message = (err as Error)?.message?.split("\n")[0] ?? String(err);
-    throw new ConfigError(`cannot load jobs file ${path}: ${message}`);
+    const { summary, backtrace } = describeLoadError(err);
+    // The one line goes to stderr; the stack of what the file threw, to the debug log.
+    if (backtrace.length > 0) {
+      logger.debug(`the jobs file ${path} threw while loading`, {
+        error_class: (err as Error)?.name,
+        backtrace,
+      });
+    }
+    throw new ConfigError(`cannot load jobs file ${path}: ${summary}`, { cause: err });
   }
   const exported = mod.default;
   if (typeof exported === "function") {

@@ -37,6 +37,7 @@ export {
 export type { WorkerOptions } from "./options";
 export { type Platform, type SignalName, webPlatform } from "./platform";
 export type { QueueConfig, QueueSpec } from "./queues";
+export { detectPlatform } from "./runtime-platform";
 export type {
   ErrorContext,
   ErrorHandler,

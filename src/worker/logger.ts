@@ -10,6 +10,10 @@
  *   and control characters are escaped in the message too, so data (a job class named with a
  *   newline) can neither split a line nor forge a field;
  * - json: one JSON object per line (`time`, `level`, `msg`, then the fields).
+ *
+ * A `backtrace` field (an array of stack frames, as a failed job's `fail` line carries) is shown
+ * as Sidekiq shows one: in the human format each frame follows the line on its own indented line
+ * (escaped like any value, so a frame cannot pass for a log line); in JSON it is an array.
  */
 
 export type LogFields = Record<string, unknown>;
@@ -70,11 +74,16 @@ function writeToConsole(line: string, level: LogLevel): void {
 
 function humanLine(time: string, level: LogLevel, msg: string, fields?: LogFields): string {
   let line = `${time} ${level.toUpperCase().padEnd(5)} ${escapeControls(msg)}`;
+  let trailer = "";
   for (const [key, value] of Object.entries(fields ?? {})) {
     if (value === undefined) continue;
+    if (key === "backtrace" && Array.isArray(value)) {
+      for (const frame of value) trailer += `\n    ${escapeControls(String(frame))}`;
+      continue;
+    }
     line += ` ${key.replace(UNSAFE_IN_KEY, "_")}=${logfmtValue(value)}`;
   }
-  return line;
+  return line + trailer;
 }
 
 function jsonLine(time: string, level: LogLevel, msg: string, fields?: LogFields): string {

@@ -33,6 +33,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Seconds a stop waits for running jobs before aborting and requeueing them. Default 25. */
   shutdownTimeout?: number;
+  /** Hostname, pid, RSS and OS signals. Default: detected (Node, Bun, Deno; else Web-only). */
   platform?: Platform;
   logger?: Logger;
   middleware?: ServerMiddleware[];

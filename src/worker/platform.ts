@@ -1,8 +1,8 @@
 /**
  * Runtime facts the engine needs and cannot get from Web APIs alone: hostname, pid, memory and
  * OS signals (Sidekiq's `MEMORY_GRABBER` and `cli.rb` traps). Each runtime entry (runtimes/node,
- * bun, deno) implements this in one small file; the engine falls back to `webPlatform` when none
- * is given, so it also runs where there is no process at all.
+ * bun, deno) implements this in one small file; when none is given the engine detects its runtime
+ * (runtime-platform.ts), and uses `webPlatform` where there is no process at all.
  */
 
 /** The signals Sidekiq gives meaning to: TERM/INT stop, TSTP quiets, TTIN dumps running jobs. */

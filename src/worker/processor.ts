@@ -31,7 +31,8 @@ import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
 import type { EventLog } from "./job-events";
-import { planFailure, type RetryConfig } from "./job-retry";
+import { JobLogger } from "./job-logger";
+import { backtraceLines, planFailure, type RetryConfig } from "./job-retry";
 import { type JobSteps, resultOf, stepOf } from "./job-steps";
 import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
@@ -134,7 +135,7 @@ export class Processor {
         queue,
         retryCount: typeof payload.retry_count === "number" ? payload.retry_count + 1 : 0,
         payload,
-        logger: d.logger,
+        logger: new JobLogger(d.logger, payload.class, payload.jid, queue),
         signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
         bid: typeof payload.bid === "string" ? payload.bid : undefined,
         progress: (value) => d.jobSteps.progress(payload, queue, value),
@@ -173,6 +174,8 @@ export class Processor {
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
+    // Sidekiq's default error handler: the failure at warn, then its backtrace.
+    fields.backtrace = backtraceLines(error);
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError;
     const ack = d.fetch.ackCommand(entry);

@@ -3,6 +3,8 @@
  * platform or the Web UI pushed it onto `<identity>-signals` (read by the heartbeat):
  * TSTP quiets, TERM and INT stop, TTIN logs and emits the running jobs. Every signal is logged
  * and emitted as a `signal` event first; an unknown remote one does nothing more.
+ * The TTIN dump logs each running job once, by class, jid and queue; its arguments only with
+ * `logArgs` (they may hold secrets).
  */
 import type { Report } from "./exception-handler";
 import { jidOf } from "./ledger";
@@ -15,6 +17,8 @@ const HANDLED: readonly SignalName[] = ["TERM", "INT", "TSTP", "TTIN"];
 /** The worker as a signal sees it. */
 export interface SignalTarget {
   readonly logger: Logger;
+  /** Put the jobs' arguments in the TTIN dump's lines. */
+  readonly logArgs: boolean;
   quiet(): Promise<void>;
   stop(): Promise<void>;
   runningJobs(): WorkerEventMap["dump"];
@@ -38,14 +42,28 @@ export function handleSignal(target: SignalTarget, name: string, remote: boolean
   else if (name === "TERM" || name === "INT") target.stop().catch(report);
   else if (name === "TTIN") {
     const jobs = target.runningJobs();
+    target.logger.warn(`TTIN: ${jobs.length} job(s) running`);
     for (const j of jobs) {
+      const { klass, args } = classAndArgs(j.payload);
       target.logger.warn("Running job", {
-        tid: j.tid,
-        queue: j.queue,
+        class: klass,
         jid: jidOf(j.payload),
+        queue: j.queue,
+        tid: j.tid,
         run_at: j.run_at,
+        args: target.logArgs ? args : undefined,
       });
     }
     target.emit("dump", jobs);
+  }
+}
+
+/** A running job's class and arguments, for the dump; a payload that does not parse has neither. */
+function classAndArgs(payload: string): { klass?: string; args?: unknown } {
+  try {
+    const job = JSON.parse(payload) as { class?: unknown; args?: unknown };
+    return { klass: typeof job.class === "string" ? job.class : undefined, args: job.args };
+  } catch {
+    return {};
   }
 }

@@ -26,10 +26,11 @@ import { DEFAULT_MAX_RETRIES } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { checkOptions, connect, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
-import { type Platform, webPlatform } from "./platform";
+import type { Platform } from "./platform";
 import { Poller } from "./poller";
 import { parseQueues, type QueueConfig } from "./queues";
 import { Registry } from "./registry";
+import { detectPlatform } from "./runtime-platform";
 import { handleSignal, listenForSignals } from "./signals";
 import { STRAY_CHECK_SECONDS } from "./strays";
 import { Timers } from "./timers";
@@ -75,7 +76,8 @@ export class Worker extends WorkerEvents {
     this.concurrency = options.concurrency ?? 10;
     this.queueConfig = parseQueues(options.queues);
     this.logger = options.logger ?? consoleLogger();
-    this.platform = options.platform ?? webPlatform;
+    // Embedded without a platform, it behaves as the CLI's worker: real identity, OS signals.
+    this.platform = options.platform ?? detectPlatform();
     this.identity = processIdentity(this.platform);
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
@@ -293,6 +295,7 @@ export class Worker extends WorkerEvents {
     handleSignal(
       {
         logger: this.logger,
+        logArgs: this.#o.logArgs ?? false,
         quiet: () => this.quiet(),
         stop: () => this.stop(),
         runningJobs: () => this.runningJobs(),
