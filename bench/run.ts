@@ -147,6 +147,21 @@ async function main(argv: string[]): Promise<number> {
             });
           }
         }
+        // The cost of batches: the same drain with every job in one batch (edgekiq today only;
+        // a baseline or a peer has no batches to compare), at the first concurrency.
+        const c = opts.concurrencies[0]!;
+        const s = order.find((x) => x.name === "edgekiq");
+        if (s && can(s, "worker") && can(s, "producer")) {
+          await record(s, `batch_drain_c${c}`, async () => {
+            const r = await measureDrain(harness, s, c, { BENCH_IN_BATCH: "1" });
+            const values: Record<string, number> = {
+              [`batch_drain_c${c}`]: r.rate,
+              [`batch_redis_cpu_c${c}`]: r.redisCpuUs,
+            };
+            if (r.workerCpuUs !== undefined) values[`batch_worker_cpu_c${c}`] = r.workerCpuUs;
+            return values;
+          });
+        }
       }
       if (opts.phases.includes("enqueue")) {
         for (const transport of ["tcp", "rest"] as Transport[]) {

@@ -3,6 +3,22 @@
  * the Redis door's types. Imports nothing Node-only or TCP-only (`fromIoredis` is in
  * `edgekiq/worker`); biome's import rules and `test/edge/bundle.test.ts` enforce it.
  */
+
+export {
+  BATCH_ADD_MAX,
+  Batch,
+  type BatchCallback,
+  type BatchEvent,
+  BatchJobs,
+  type BatchOptions,
+} from "./core/batch/batch";
+export {
+  FLOW_RESULT_TTL_SECONDS,
+  type FlowHandle,
+  type FlowOptions,
+  flow,
+} from "./core/batch/flow";
+export type { BatchFailure, BatchStatus } from "./core/batch/status";
 export {
   BULK_BATCH_SIZE,
   type BulkItem,
@@ -63,6 +79,15 @@ export { Keys } from "./core/keys";
 export type { Middleware } from "./core/middleware";
 export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
+export {
+  getResult,
+  JobFailedError,
+  type JobResult,
+  type ResultSource,
+  type WaitForOptions,
+  WaitTimeoutError,
+  waitFor,
+} from "./core/results";
 export type { StandardSchemaV1 } from "./core/standard-schema";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
 export type {

@@ -42,14 +42,19 @@ export interface DrainResult {
   report: WorkerReport;
 }
 
+/**
+ * `producerEnv` goes to the pre-push producer only, e.g. BENCH_IN_BATCH=1: edgekiq pushes the
+ * jobs into one batch (bench/systems/edgekiq-producer.ts), so the drain measures batch jobs.
+ */
 export async function measureDrain(
   h: Harness,
   system: SystemAdapter,
   concurrency: number,
+  producerEnv: Record<string, string> = {},
 ): Promise<DrainResult> {
   const jobs = h.opts.jobs;
   await h.admin.flushdb();
-  await produce(h, system, "tcp", "bulk", jobs);
+  await produce(h, system, "tcp", "bulk", jobs, producerEnv);
   await expectPending(h, system, jobs, "after pre-push");
 
   const redisCpuBefore = await redisCpuMs(h.admin);
@@ -153,10 +158,11 @@ function produce(
   transport: Transport,
   mode: ProducerMode,
   jobs: number,
+  env: Record<string, string> = {},
 ): Promise<ProducerReport> {
   return finishProducer(
     system,
-    startProducer(h, system, transport, mode, jobs),
+    startProducer(h, system, transport, mode, jobs, env),
     jobs,
     transport,
     mode,

@@ -157,6 +157,29 @@ export function figuresFor(opts: BenchOptions): Figure[] {
         },
       );
     }
+    // Batches (edgekiq only): the same drain with every job in one batch; compare with the rows
+    // above for the overhead per job.
+    const c = opts.concurrencies[0]!;
+    figures.push(
+      {
+        key: `batch_drain_c${c}`,
+        label: `drain c=${c}, jobs in a batch`,
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+      {
+        key: `batch_worker_cpu_c${c}`,
+        label: `worker CPU per batch job c=${c}`,
+        unit: "µs/job",
+        higherIsBetter: false,
+      },
+      {
+        key: `batch_redis_cpu_c${c}`,
+        label: `Redis CPU per batch job c=${c}`,
+        unit: "µs/job",
+        higherIsBetter: false,
+      },
+    );
   }
   return figures;
 }

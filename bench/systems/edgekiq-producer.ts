@@ -1,10 +1,13 @@
 /**
  * edgekiq's producer for the benchmark: the `Client` from `src/core` over TCP (ioredis) or, with
  * BENCH_REST_URL set, over REST (@upstash/redis, automaticDeserialization off) through the bridge.
- * `pushBulk` per batch of 1,000 (one MULTI), `push` one at a time.
+ * `pushBulk` per batch of 1,000 (one MULTI), `push` one at a time. With BENCH_IN_BATCH=1 the
+ * bulk jobs go into one edgekiq batch instead (`Batch#add` per 1,000: one script call each), for
+ * the batch-overhead row.
  */
 import { Redis as Upstash } from "@upstash/redis";
 import { Redis } from "ioredis";
+import { Batch } from "../../src/core/batch/batch";
 import { Client } from "../../src/core/client";
 import { runProducer } from "../lib/producer";
 import { WARMUP_ARG } from "../lib/protocol";
@@ -21,6 +24,7 @@ const redis =
     enableTelemetry: false,
   });
 const client = new Client({ redis });
+const batch = env.BENCH_IN_BATCH === "1" ? new Batch(client, { description: "bench" }) : undefined;
 
 await runProducer({
   // A warm-up the enqueue-only token may send (PING is not in its scope): SADD is half a push.
@@ -28,6 +32,12 @@ await runProducer({
     await client.redis.call(["sadd", client.keys.queues, "default"]);
   },
   bulk: async (indexes) => {
+    if (batch) {
+      await batch.add(async (jobs) => {
+        for (const i of indexes) await jobs.push({ class: "NoopJob", args: [i] });
+      });
+      return;
+    }
     await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]) });
   },
   one: async (i) => {

@@ -4,6 +4,7 @@
  * `RedisClient` (TCP or REST). Never imported by the worker.
  */
 export { decodeBacktrace, encodeBacktrace } from "../core/backtrace";
+export type { BatchFailure, BatchStatus } from "../core/batch/status";
 export {
   ArgumentError,
   EdgekiqError,
@@ -11,6 +12,7 @@ export {
   RedisReplyError,
   UnsupportedError,
 } from "../core/errors";
+export { BatchSet } from "./batch-set";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
@@ -27,6 +29,7 @@ export {
   type TopJobsOptions,
 } from "./metrics";
 export { Process, type ProcessInfo, ProcessSet, signalProcess } from "./process-set";
+export { jobProgress } from "./progress";
 export { type Page, Queue, QueueJob } from "./queue";
 export { requeuedPayload } from "./requeue";
 export { Stats, type StatsHistory, type StatsSnapshot } from "./stats";

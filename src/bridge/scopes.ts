@@ -3,8 +3,8 @@
  *
  * - `enqueue`: exactly what a Sidekiq push needs and nothing else: SADD on `queues`, LPUSH on
  *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script (EVALSHA by its SHA-1,
- *   or EVAL of that exact script) with each key in its expected place, all under the token's
- *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
+ *   or EVAL of that exact script) with each key in its expected place, and the batch script's
+ *   "add" (a batch created from the edge), all under the token's namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
  *   other script.
  * - `queues` (on an `enqueue` or `read` token): every queue name a request touches must be one of
  *   them: SADD members, `queue:<name>` keys, the push script's names and each job's own
@@ -14,7 +14,7 @@
  *   lists only (the sorted sets and process hashes hold every queue's jobs).
  * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
  *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
- *   `processes`), under the token's namespace when it has one. No key discovery (KEYS, SCAN,
+ *   `processes`) and edgekiq's batch, result and progress keys, under the token's namespace when it has one. No key discovery (KEYS, SCAN,
  *   RANDOMKEY, DBSIZE), no INFO, no scripts.
  * - `admin`: every command the bridge supports; of scripts, only edgekiq's own (by SHA-1, or EVAL
  *   of their exact text), unless the token has `rawScripting` (a script can run any command,
@@ -170,6 +170,7 @@ function enqueueScope(
       case "eval": {
         const sha =
           name === "eval" ? await digestHex("SHA-1", args[0] ?? "") : args[0]?.toLowerCase();
+        if (sha === edgekiqScripts.batchStep.sha1) return batchAdd(args.slice(1), names, jobs);
         if (sha !== edgekiqScripts.pushIdempotent.sha1) {
           return denied(name, " (only the push script)");
         }
@@ -197,6 +198,32 @@ function enqueueScope(
       default:
         return denied(name);
     }
+  };
+
+  /**
+   * The batch script's "add" (creating a batch from the edge: its jobs and callbacks pushed in
+   * one step, src/redis/scripts/batch-step.lua), under this token's prefix, with no keys; its
+   * queue names and jobs go through the same gate as a push's. Nothing else of that script.
+   */
+  const batchAdd = (args: readonly string[], names: Set<string>, jobs: string[]) => {
+    const refused = denied("evalsha", " (of the batch script, only its add)");
+    if (args[0] !== "0" || args[1] !== "add" || args[2] !== keys.prefix) return refused;
+    const argv = args.slice(1);
+    const m = Number(argv[5]);
+    if (!Number.isInteger(m) || m < 0) return refused;
+    let i = 6;
+    for (let k = 0; k < m; k++, i += 2) {
+      const field = argv[i] ?? "";
+      if (field.startsWith("cbq_")) names.add(argv[i + 1] ?? "");
+      else if (field.startsWith("cb_")) jobs.push(argv[i + 1] ?? "");
+    }
+    const n = Number(argv[i]);
+    if (!Number.isInteger(n) || n < 0 || argv.length !== i + 1 + 3 * n) return refused;
+    for (i += 1; i < argv.length; i += 3) {
+      names.add(argv[i + 1]!);
+      jobs.push(argv[i + 2]!);
+    }
+    return undefined;
   };
 
   return async (commands, lookup) => {
@@ -252,8 +279,24 @@ function isPlainRead(name: string): boolean {
 function readScope(keys: Keys, allowed: ReadonlySet<string> | undefined): ScopeCheck {
   if (allowed) return queueReadScope(keys, allowed);
   const prefix = keys.prefix;
-  const exact = new Set([keys.queues, keys.schedule, keys.retry, keys.dead, keys.processes]);
-  const prefixes = [keys.queue(""), `${prefix}stat:`, `${prefix}j|`];
+  const exact = new Set([
+    keys.queues,
+    keys.schedule,
+    keys.retry,
+    keys.dead,
+    keys.processes,
+    `${prefix}edgekiq:batches`,
+  ]);
+  // Also what edgekiq/api reads beyond Sidekiq: batches, job results and progress (their data
+  // is no more sensitive than the queued jobs this token already reads).
+  const prefixes = [
+    keys.queue(""),
+    `${prefix}stat:`,
+    `${prefix}j|`,
+    `${prefix}edgekiq:b-`,
+    `${prefix}edgekiq:result:`,
+    `${prefix}edgekiq:progress:`,
+  ];
   /** Sidekiq 7's histogram of one class and minute: `<Class>-DD-HH:M` (core/keys.ts). */
   const histogram = /-\d\d-\d\d:\d\d?$/;
   const isSidekiqKey = (k: string) =>

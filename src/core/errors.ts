@@ -20,7 +20,10 @@ export type ErrorCode =
   | "JOB_TIMEOUT"
   | "SHUTDOWN"
   | "BRIDGE_REQUEST"
-  | "ENCRYPTION";
+  | "ENCRYPTION"
+  | "JOB_FAILED"
+  | "WAIT_TIMEOUT"
+  | "JOB_RESULT";
 
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
 export abstract class EdgekiqError extends Error {

@@ -18,6 +18,7 @@ import { hostAllowlist } from "../core/host-allowlist";
 import { ASSETS } from "./assets.gen";
 import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
+import { batchRoutes } from "./pages/batches";
 import { busyRoutes } from "./pages/busy";
 import { jobSetRoutes } from "./pages/job-sets";
 import { metricsRoutes } from "./pages/metrics";
@@ -164,6 +165,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   jobSetRoutes(app);
   searchRoutes(app);
   metricsRoutes(app);
+  batchRoutes(app);
 
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));

@@ -13,10 +13,13 @@ import type { BlockingRedisClient } from "../redis/types";
 import { AckBatcher } from "./ack-batcher";
 import type { Report } from "./exception-handler";
 import { ReliableFetch } from "./fetch";
+import { EventLog } from "./job-events";
+import { JobSteps } from "./job-steps";
 import { Ledger } from "./ledger";
 import { Manager } from "./manager";
 import { Processor, type ProcessorDeps } from "./processor";
 import type { QueueConfig } from "./queues";
+import { StepBatcher } from "./step-batcher";
 import { StrayCheck } from "./strays";
 
 export interface CapsuleOptions {
@@ -26,8 +29,13 @@ export interface CapsuleOptions {
   queues: QueueConfig;
   concurrency: number;
   /** How jobs run: handlers, middleware, logging, timeouts, retries, counters. */
-  processing: Omit<ProcessorDeps, "queues" | "ledger" | "fetch" | "writes" | "report">;
+  processing: Omit<
+    ProcessorDeps,
+    "queues" | "ledger" | "fetch" | "writes" | "steps" | "jobSteps" | "events" | "report"
+  >;
   report: Report;
+  /** The job event stream's bound, when events are on (`new Worker({ events })`). */
+  eventsMaxLen?: number | undefined;
 }
 
 export class Capsule {
@@ -36,6 +44,8 @@ export class Capsule {
   readonly fetch: ReliableFetch;
   readonly strays: StrayCheck;
   readonly #writes: AckBatcher;
+  readonly #steps: StepBatcher;
+  readonly #events: EventLog | undefined;
   readonly #manager: Manager;
 
   constructor(o: CapsuleOptions) {
@@ -46,7 +56,27 @@ export class Capsule {
       report(err, { context: "Error acknowledging jobs; will retry" }),
     );
     const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
-    const processor = new Processor({ ...o.processing, queues, ledger, fetch, writes, report });
+    const steps = new StepBatcher(redis, o.keys, ledger, (err) =>
+      report(err, { context: "Error finishing batch or result jobs; will retry" }),
+    );
+    const events =
+      o.eventsMaxLen === undefined
+        ? undefined
+        : new EventLog(redis, o.keys, o.eventsMaxLen, (err) =>
+            report(err, { context: "Error writing job events; dropped" }),
+          );
+    const jobSteps = new JobSteps(redis, o.keys, events);
+    const processor = new Processor({
+      ...o.processing,
+      queues,
+      ledger,
+      fetch,
+      writes,
+      steps,
+      jobSteps,
+      events,
+      report,
+    });
     this.#manager = new Manager({
       fetch,
       writes,
@@ -61,6 +91,8 @@ export class Capsule {
     this.ledger = ledger;
     this.fetch = fetch;
     this.#writes = writes;
+    this.#steps = steps;
+    this.#events = events;
     this.strays = new StrayCheck(fetch, ledger);
   }
 
@@ -81,6 +113,8 @@ export class Capsule {
   /** Resolves once every queued write and ack is written (retrying through Redis errors). */
   async drain(): Promise<void> {
     await this.#writes.drain();
+    await this.#steps.drain();
+    await this.#events?.drain();
     await this.fetch.drainAcks();
   }
 }

@@ -30,3 +30,9 @@ export class ShutdownError extends EdgekiqError {
     super("The worker is shutting down; this job will be requeued");
   }
 }
+
+/** A job with `result_ttl` returned a value JSON cannot hold (a BigInt, a cycle). */
+export class JobResultError extends EdgekiqError {
+  override readonly name = "JobResultError";
+  readonly code = "JOB_RESULT";
+}

@@ -9,7 +9,15 @@
 export { type KeyRing, type KeyRingConfig, keyRing, parseKeyRing } from "../core/encryption";
 export { ConfigError, EdgekiqError, EncryptionError } from "../core/errors";
 export { fromIoredis, type IoredisLike } from "../redis/tcp";
-export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
+export { JobResultError, JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
+export {
+  EVENTS_MAX_LEN,
+  eventsKey,
+  type JobEvent,
+  type JobEventName,
+  type SubscribeOptions,
+  subscribeEvents,
+} from "./job-events";
 export {
   DEFAULT_MAX_RETRIES,
   type DeathHandler,
@@ -17,6 +25,7 @@ export {
   type RetryInHook,
   type RetryInResult,
 } from "./job-retry";
+export { PROGRESS_TTL_SECONDS } from "./job-steps";
 export type { RunningJob } from "./ledger";
 export {
   consoleLogger,

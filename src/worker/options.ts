@@ -72,6 +72,11 @@ export interface WorkerOptions {
   handleSignals?: boolean;
   /** Run the scheduled/retry poller in this process. Default true. */
   scheduler?: boolean;
+  /**
+   * Append job events (completed, failed, retried, died, progress) to the capped stream
+   * `edgekiq:events` for `subscribeEvents`. Off by default; `true` keeps 10,000 entries.
+   */
+  events?: boolean | { maxLen?: number };
 }
 
 const OPTION_RULES = v.looseObject({

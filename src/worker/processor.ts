@@ -17,6 +17,9 @@
  *    write is known to be written; a job with nothing to write is released at once.
  * 6. `abandon()` (a hard stop): the shutdown signal aborts, and from then on a finishing job
  *    writes nothing, since the stop hands its job back to its queue.
+ * 7. A job with a `bid` (batch) or a `result_ttl` (stored result) finishes through one atomic
+ *    step instead (step-batcher.ts): its ack, writes, result and batch counts together. One
+ *    field check per job decides it, so plain jobs take the paths above unchanged.
  */
 import { monoMs } from "../core/clock";
 import { deadCommands } from "../core/dead-set";
@@ -30,11 +33,14 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
+import type { EventLog } from "./job-events";
 import { JobLogger } from "./job-logger";
 import { backtraceLines, planFailure, type RetryConfig } from "./job-retry";
+import { type JobSteps, resultOf, stepOf } from "./job-steps";
 import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
 import type { Registry } from "./registry";
+import type { FinishStep, StepBatcher } from "./step-batcher";
 import type { JobContext, Registration, ServerMiddleware } from "./types";
 
 export interface ProcessorDeps {
@@ -43,6 +49,12 @@ export interface ProcessorDeps {
   readonly fetch: Pick<ReliableFetch, "ack" | "ackCommand" | "quarantineIfInvalid">;
   /** Where retries, deaths and dead raw strings are written, a batch per round trip. */
   readonly writes: Pick<AckBatcher, "add">;
+  /** Where jobs with a bid or a result_ttl finish (ack, writes, result, batch counts at once). */
+  readonly steps: Pick<StepBatcher, "add">;
+  /** Progress and child results for ctx (Redis reads and writes of jobs that use them). */
+  readonly jobSteps: JobSteps;
+  /** The job event stream, when the worker has `events` on. */
+  readonly events?: Pick<EventLog, "add"> | undefined;
   readonly registry: Pick<Registry, "get">;
   readonly middleware: readonly ServerMiddleware[];
   readonly logger: Logger;
@@ -56,7 +68,7 @@ export interface ProcessorDeps {
 }
 
 /** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
-type Outcome = "ack" | RedisCommand[] | undefined;
+type Outcome = "ack" | RedisCommand[] | { step: FinishStep } | undefined;
 
 export class Processor {
   /** Aborted when a stop gives up waiting; shared by every job. */
@@ -91,7 +103,8 @@ export class Processor {
     }
     ledger.finish(entry);
     if (outcome === "ack") this.d.fetch.ack(entry);
-    else this.d.writes.add(entry, outcome);
+    else if (Array.isArray(outcome)) this.d.writes.add(entry, outcome);
+    else this.d.steps.add(entry, outcome.step);
   }
 
   async #process(entry: number): Promise<Outcome> {
@@ -112,6 +125,9 @@ export class Processor {
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
     if (d.logArgs) fields.args = payload.args;
     let error: Error | undefined;
+    // Batch jobs and jobs that keep their result finish through one atomic step.
+    const stepped = typeof payload.bid === "string" || typeof payload.result_ttl === "number";
+    const returned: { value?: unknown } = {};
     try {
       if (!reg) throw new UnknownJobError(payload.class);
       d.logger.info("start", fields);
@@ -126,8 +142,11 @@ export class Processor {
         payload,
         logger: new JobLogger(d.logger, payload.class, payload.jid, queue),
         signal: timeoutCtl ? AbortSignal.any([shutdown, timeoutCtl.signal]) : shutdown,
+        bid: typeof payload.bid === "string" ? payload.bid : undefined,
+        progress: (value) => d.jobSteps.progress(payload, queue, value),
+        childResults: () => d.jobSteps.childResults(payload),
       };
-      const invoke = () => this.#invoke(reg, payload, ctx, timeout, timeoutCtl);
+      const invoke = () => this.#invoke(reg, payload, ctx, timeout, timeoutCtl, returned);
       if (d.middleware.length === 0) await invoke();
       else await runChain(d.middleware, payload, ctx, invoke);
     } catch (err) {
@@ -144,9 +163,19 @@ export class Processor {
     // A hard stop already gave this job back to its queue: its result no longer counts.
     if (this.#abandoned) return undefined;
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
+    let value = "";
+    if (!error && stepped) {
+      try {
+        value = resultOf(payload, returned.value);
+      } catch (err) {
+        error = coerceError(err);
+      }
+    }
     if (!error) {
       d.logger.info("done", fields);
-      return "ack";
+      d.events?.add("completed", { jid: payload.jid, class: payload.class, queue });
+      if (!stepped) return "ack";
+      return { step: stepOf(d.fetch.ackCommand(entry), payload, "ok", value, []) };
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
@@ -154,9 +183,31 @@ export class Processor {
     fields.backtrace = backtraceLines(error);
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError || error instanceof EncryptionError;
-    const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
+    const ack = d.fetch.ackCommand(entry);
+    const planned = { kind: "dead" };
+    const commands = await this.#fail(reg, queue, json, error, ack, kill, planned);
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
-    return commands;
+    if (d.events) {
+      const e = {
+        jid: payload.jid,
+        class: payload.class,
+        queue,
+        error_class: String(fields.error_class),
+        error_message: String(fields.error_message),
+      };
+      d.events.add("failed", e);
+      d.events.add(planned.kind === "retried" ? "retried" : "died", e);
+    }
+    if (!stepped) return commands;
+    // The step acknowledges the job itself: the plan's commands without the trailing LREM.
+    commands.pop();
+    const final = planned.kind === "retried" ? "retry" : "dead";
+    const errorJson = JSON.stringify({
+      ok: false,
+      error_class: fields.error_class,
+      error_message: fields.error_message,
+    });
+    return { step: stepOf(ack, payload, final, errorJson, commands) };
   }
 
   async #invoke(
@@ -165,12 +216,13 @@ export class Processor {
     ctx: JobContext,
     timeout: number | undefined,
     timeoutCtl: AbortController | undefined,
+    returned: { value?: unknown },
   ): Promise<void> {
     const work = async () => {
       let args = payload.args;
       if (payload.encrypt || reg.definition?.options.encrypt) args = await this.#open(reg, payload);
       if (reg.definition) args = await reg.definition.validate(args);
-      await reg.handler(args, ctx);
+      returned.value = await reg.handler(args, ctx);
     };
     if (!timeout || !timeoutCtl) return work();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -210,6 +262,7 @@ export class Processor {
     error: Error,
     ack: RedisCommand,
     kill: boolean,
+    planned?: { kind: string },
   ): Promise<RedisCommand[]> {
     let commands: RedisCommand[];
     try {
@@ -226,6 +279,7 @@ export class Processor {
         this.d.retryConfig,
       );
       commands = plan.commands;
+      if (planned) planned.kind = plan.outcome.kind;
     } catch (err) {
       // Should not happen (the payload parsed once already); keep the job visible in `dead`.
       this.d.report(err, { context: "Error scheduling a retry", jobstr: json });

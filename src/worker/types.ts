@@ -5,6 +5,7 @@
 import type { JobDefinition } from "../core/define-job";
 import type { JobPayload } from "../core/job";
 import type { Middleware } from "../core/middleware";
+import type { JobResult } from "../core/results";
 import type { RetriesExhaustedHook, RetryInHook } from "./job-retry";
 import type { Logger } from "./logger";
 
@@ -19,6 +20,12 @@ export interface JobContext {
   readonly logger: Logger;
   /** Aborted on a per-job timeout and when a stop's `shutdownTimeout` runs out. */
   readonly signal: AbortSignal;
+  /** The job's batch id (`payload.bid`), if it belongs to a batch. */
+  readonly bid: string | undefined;
+  /** Records the job's progress (any JSON value, e.g. a percentage), shown on the Busy page. */
+  progress(value: unknown): Promise<void>;
+  /** In a flow's parent: the stored results of its children, in the order they were given. */
+  childResults(): Promise<(JobResult | null)[]>;
 }
 
 export type JobHandler<A = unknown[]> = (args: A, ctx: JobContext) => unknown | Promise<unknown>;

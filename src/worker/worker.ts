@@ -21,6 +21,7 @@ import type { BlockingRedisClient } from "../redis/types";
 import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
+import { eventsMaxLen } from "./job-events";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { checkOptions, connect, toKeyRing, type WorkerOptions } from "./options";
@@ -110,6 +111,7 @@ export class Worker extends WorkerEvents {
         stats: { jobDone: (klass, ms, failed) => this.#heartbeat.jobDone(klass, ms, failed) },
       },
       report,
+      eventsMaxLen: eventsMaxLen(options.events),
     });
     this.#capsule = capsule;
     this.#heartbeat = new Heartbeat({

@@ -68,7 +68,7 @@ for (const viewport of VIEWPORTS) {
         const { page, errors } = await web.open(path, context);
         await page.waitForLoadState("load");
         const tabs = page.locator(".tabs a");
-        expect(await tabs.count(), path).toBe(7);
+        expect(await tabs.count(), path).toBe(8);
         for (const tab of await tabs.all()) {
           const label = `${path}: tab ${await tab.textContent()}`;
           expect(await tab.isVisible(), label).toBe(true);

@@ -5,6 +5,7 @@
  */
 import type { Hono } from "hono";
 import { ProcessSet } from "../../api/process-set";
+import { jobProgress } from "../../api/progress";
 import { WorkSet } from "../../api/work-set";
 import { argsText, formatNumber, relativeTime, truncate } from "../format";
 import { busyForm, readForm } from "../forms";
@@ -24,6 +25,10 @@ export function busyRoutes(app: Hono<WebEnv>): void {
     });
     const processes = scan.processes;
     const work = await new WorkSet(api).listFor(processes.map((p) => p.identity));
+    const progress = await jobProgress(
+      api,
+      work.map((w) => w.job.jid),
+    );
     const paged = page > 1 || scan.next !== undefined;
     return renderPage(c, "/busy", "Busy", (ctx) => {
       const b = ctx.base;
@@ -68,15 +73,16 @@ export function busyRoutes(app: Hono<WebEnv>): void {
 <section class="panel">
   <h2>Jobs running ${paged ? "on these processes" : "now"} <span class="badge">${work.length}</span></h2>
   <table class="table">
-    <thead><tr><th>Process</th><th>TID</th><th>JID</th><th>Queue</th><th>Job</th><th>Arguments</th><th>Started</th></tr></thead>
+    <thead><tr><th>Process</th><th>TID</th><th>JID</th><th>Queue</th><th>Job</th><th>Arguments</th><th>Progress</th><th>Started</th></tr></thead>
     <tbody>${
       work.length === 0
-        ? html`<tr><td colspan="7" class="empty">Nothing is running.</td></tr>`
+        ? html`<tr><td colspan="8" class="empty">Nothing is running.</td></tr>`
         : work.map(
-            (w) => html`<tr class="work">
+            (w, i) => html`<tr class="work">
       <td class="small">${w.process}</td><td>${w.tid}</td><td class="mono">${w.job.jid}</td>
       <td><a href="${b}/queues/${encodeURIComponent(w.queue)}">${w.queue}</a></td>
       <td>${w.job.displayClass}</td><td><code class="args">${truncate(argsText(w.job))}</code></td>
+      <td class="progress">${progressText(progress[i])}</td>
       <td>${relativeTime(w.run_at * 1000, ctx.nowMs)}</td></tr>`,
           )
     }</tbody>
@@ -99,4 +105,11 @@ export function busyRoutes(app: Hono<WebEnv>): void {
     }
     return back(c, "/busy");
   });
+}
+
+/** A job's progress as recorded by `ctx.progress`: a number reads as a percentage. */
+function progressText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "number") return `${Math.round(value * 10) / 10}%`;
+  return truncate(typeof value === "string" ? value : JSON.stringify(value), 200);
 }

@@ -16,7 +16,13 @@ import {
   RedisReplyError,
   UnsupportedError,
 } from "../../../src/core/errors";
-import { JobTimeoutError, ShutdownError, UnknownJobError } from "../../../src/worker/errors";
+import { JobFailedError, WaitTimeoutError } from "../../../src/core/results";
+import {
+  JobResultError,
+  JobTimeoutError,
+  ShutdownError,
+  UnknownJobError,
+} from "../../../src/worker/errors";
 
 const ROOT = join(import.meta.dirname, "../../..");
 
@@ -34,6 +40,9 @@ const errors: EdgekiqError[] = [
   new ShutdownError(),
   new BridgeHttpError(400, "x"),
   new EncryptionError("x"),
+  new JobFailedError("jid", "Error", "x"),
+  new WaitTimeoutError("jid", 1),
+  new JobResultError("x"),
 ];
 
 describe("EdgekiqError", () => {
