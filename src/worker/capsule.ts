@@ -46,6 +46,8 @@ export class Capsule {
       report(err, { context: "Error acknowledging jobs; will retry" }),
     );
     const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
+    const observer = o.processing.observer;
+    if (observer) fetch.onRoundTrip = (s) => observer.fetchRoundTrip(s);
     const processor = new Processor({ ...o.processing, queues, ledger, fetch, writes, report });
     this.#manager = new Manager({
       fetch,

@@ -27,6 +27,7 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
+import { type JobObserver, UNKNOWN_CLASS } from "./job-observer";
 import { planFailure, type RetryConfig } from "./job-retry";
 import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
@@ -47,6 +48,8 @@ export interface ProcessorDeps {
   readonly retryConfig: RetryConfig;
   readonly stats: JobStats;
   readonly report: Report;
+  /** Prometheus counters, only when metrics are on (job-observer.ts). */
+  readonly observer?: JobObserver;
 }
 
 /** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
@@ -102,6 +105,16 @@ export class Processor {
     }
 
     const reg = d.registry.get(payload.class);
+    const observer = d.observer;
+    // Sidekiq's metrics class (`wrapped || class`); a class with no handler is one label.
+    const label = observer
+      ? reg
+        ? typeof payload.wrapped === "string"
+          ? payload.wrapped
+          : payload.class
+        : UNKNOWN_CLASS
+      : "";
+    observer?.started(label, queue);
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
     if (d.logArgs) fields.args = payload.args;
@@ -135,6 +148,7 @@ export class Processor {
       Math.floor(finished) - Math.floor(started),
       error !== undefined,
     );
+    observer?.finished(label, queue, (finished - started) / 1000, error !== undefined);
     // A hard stop already gave this job back to its queue: its result no longer counts.
     if (this.#abandoned) return undefined;
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
@@ -146,7 +160,15 @@ export class Processor {
     fields.error_message = error.message;
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError;
-    const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
+    const commands = await this.#fail(
+      reg,
+      queue,
+      json,
+      error,
+      d.fetch.ackCommand(entry),
+      kill,
+      label,
+    );
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     return commands;
   }
@@ -186,6 +208,7 @@ export class Processor {
     error: Error,
     ack: RedisCommand,
     kill: boolean,
+    label?: string,
   ): Promise<RedisCommand[]> {
     let commands: RedisCommand[];
     try {
@@ -202,6 +225,7 @@ export class Processor {
         this.d.retryConfig,
       );
       commands = plan.commands;
+      if (label !== undefined) this.d.observer?.failureOutcome(label, queue, plan.outcome.kind);
     } catch (err) {
       // Should not happen (the payload parsed once already); keep the job visible in `dead`.
       this.d.report(err, { context: "Error scheduling a retry", jobstr: json });
@@ -255,6 +279,7 @@ export class Processor {
   }
 
   #logBadPayload(error: Error, queue: string, json: string): void {
+    this.d.observer?.invalid(queue);
     this.d.logger.error("Invalid job payload, moved to the dead set", {
       queue,
       error_message: error.message,
