@@ -12,6 +12,11 @@ export {
   UnsupportedError,
 } from "../core/errors";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
+export {
+  type FleetMetricsOptions,
+  fleetMetricFamilies,
+  fleetMetrics,
+} from "./fleet-metrics";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
 export {

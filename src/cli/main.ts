@@ -7,6 +7,7 @@
 import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
+import { METRICS_HELP, metricsCommand } from "./metrics-command";
 import type { CliRuntime } from "./runtime";
 import { STATS_HELP, statsCommand } from "./stats-command";
 import { WEB_HELP, webCommand } from "./web-command";
@@ -23,6 +24,11 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     run: bridgeCommand,
     summary: "serve the Upstash-compatible REST bridge",
     help: BRIDGE_HELP,
+  },
+  metrics: {
+    run: metricsCommand,
+    summary: "serve the fleet's Prometheus metrics",
+    help: METRICS_HELP,
   },
 };
 

@@ -82,6 +82,10 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     namespace: args.namespace,
     basePath: args["base-path"],
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_WEB_ALLOWED_HOSTS),
+    // Prometheus scrapes /metrics with a token of its own (never argv, where `ps` shows it).
+    metricsAuth: rt.env.EDGEKIQ_METRICS_TOKEN
+      ? { bearer: rt.env.EDGEKIQ_METRICS_TOKEN }
+      : undefined,
   });
   const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
   logger.info(`dashboard on ${served.url}${args["base-path"] ?? "/"}`, {

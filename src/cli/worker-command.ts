@@ -85,6 +85,17 @@ export const WORKER_FLAGS = {
     ),
   },
   namespace: NAMESPACE_FLAG,
+  "metrics-port": {
+    type: "string",
+    placeholder: "PORT",
+    description: "serve Prometheus metrics at /metrics on this port (0 picks a free one)",
+    schema: wholeNumber("a whole number from 0 to 65535", 0, 65535),
+  },
+  "metrics-host": {
+    type: "string",
+    placeholder: "HOST",
+    description: "address the metrics endpoint listens on (default 127.0.0.1)",
+  },
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -136,6 +147,8 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
       sidekiqVersion: args["sidekiq-version"] ?? file.sidekiqVersion,
       namespace: args.namespace ?? file.namespace,
       timestamps: file.timestamps,
+      metricsPort: args["metrics-port"],
+      metricsHost: args["metrics-host"],
     });
     await register(worker);
     if (worker.registeredClasses.length === 0) {
@@ -163,6 +176,9 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
         run_at: job.run_at,
         payload: job.payload,
       });
+  });
+  worker.on("started", () => {
+    if (worker.metricsUrl) logger.info(`metrics on ${worker.metricsUrl}`);
   });
   logger.info(`edgekiq worker on ${rt.name}`, {
     redis: where,

@@ -25,6 +25,7 @@ import { overviewRoutes } from "./pages/overview";
 import { queueJobRoutes } from "./pages/queue-job";
 import { queueRoutes } from "./pages/queues";
 import { searchRoutes } from "./pages/search";
+import { type MetricsAuth, prometheusEndpoint, wantsPrometheus } from "./prometheus-endpoint";
 import type { WebEnv } from "./web-env";
 
 export interface DashboardOptions extends ApiOptions {
@@ -42,6 +43,12 @@ export interface DashboardOptions extends ApiOptions {
    * any host with authentication (a rebinding page has no credentials for this host).
    */
   allowedHosts?: readonly string[];
+  /**
+   * Serve the fleet's Prometheus metrics at `/metrics` to scrapers (browsers still get the page),
+   * checked with these credentials instead of `auth`: `{ bearer: token }` for Prometheus's
+   * `authorization`, or any form `auth` takes. Off when omitted.
+   */
+  metricsAuth?: MetricsAuth;
 }
 
 export interface Dashboard {
@@ -85,6 +92,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   const authenticate = authenticator(options.auth);
   const api = toContext(options);
   const csrf = new Csrf(options.secret, options.allowedOrigins);
+  const scrape = options.metricsAuth && prometheusEndpoint(options.metricsAuth, api);
   const hostAllowed = hostAllowlist(
     options.allowedHosts ?? (options.auth === "open" ? "loopback" : "any"),
     "dashboard: allowedHosts",
@@ -109,6 +117,9 @@ export function dashboard(options: DashboardOptions): Dashboard {
 
   app.use(async (c, next) => {
     if (!hostAllowed(c.req.raw)) return c.text("Misdirected request: host not allowed\n", 421);
+    if (scrape && c.req.path === "/metrics" && wantsPrometheus(c.req.raw)) {
+      return scrape(c.req.raw);
+    }
     const refused = await authenticate(c.req.raw);
     if (refused) return refused;
     c.set("api", api);
