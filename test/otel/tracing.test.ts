@@ -109,7 +109,7 @@ describe("tracing across the queue (Node, TCP)", () => {
     const { traceId } = await pushInRequest(() => client.push({ class: "Flaky", args: [1] }));
     // Retry now (as the dashboard's "retry" does) instead of waiting for the backoff.
     const [retried] = await waitFor(async () => {
-      const members = await t.redis.zrange("retry", 0, -1);
+      const members = await t.redis.zrange("retry", "0", "-1");
       return members.length === 1 ? members : undefined;
     });
     await t.redis.zrem("retry", retried!);
