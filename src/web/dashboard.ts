@@ -13,9 +13,11 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { type ApiOptions, toContext } from "../api/context";
+import type { AuditHook, ClientInfo } from "../core/audit";
 import { ConfigError } from "../core/errors";
 import { hostAllowlist } from "../core/host-allowlist";
 import { ASSETS } from "./assets.gen";
+import { auditMiddleware, type DashboardAuditOptions } from "./audit";
 import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
 import { busyRoutes } from "./pages/busy";
@@ -49,10 +51,20 @@ export interface DashboardOptions extends ApiOptions {
    * `authorization`, or any form `auth` takes. Off when omitted.
    */
   metricsAuth?: MetricsAuth;
+  /**
+   * Called once after every state-changing request (retry, delete, kill, enqueue now, clear,
+   * quiet/stop, and refused attempts) with who, what, on what, from where and the outcome.
+   */
+  onAudit?: AuditHook;
+  /** The audit's actor when `auth` is a function (e.g. the session's user). */
+  auditActor?: DashboardAuditOptions["actor"];
+  /** The client's address behind a proxy (e.g. from X-Forwarded-For) for the audit trail. */
+  clientAddress?: DashboardAuditOptions["clientAddress"];
 }
 
 export interface Dashboard {
-  fetch(request: Request): Promise<Response>;
+  /** `info.remoteAddress`: the client's address, for the audit trail (the runtimes' serve passes it). */
+  fetch(request: Request, info?: ClientInfo): Promise<Response>;
 }
 
 /**
@@ -109,6 +121,16 @@ export function dashboard(options: DashboardOptions): Dashboard {
     },
   });
 
+  if (options.onAudit) {
+    app.use(
+      auditMiddleware({
+        onAudit: options.onAudit,
+        auth: options.auth,
+        actor: options.auditActor,
+        clientAddress: options.clientAddress,
+      }),
+    );
+  }
   app.use(SECURITY_HEADERS);
   app.use(async (c, next) => {
     await next();
@@ -179,7 +201,10 @@ export function dashboard(options: DashboardOptions): Dashboard {
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+  return {
+    fetch: (request, info) =>
+      Promise.resolve(app.fetch(request, { remoteAddress: info?.remoteAddress })),
+  };
 }
 
 function normaliseBase(basePath: string | undefined): string {
