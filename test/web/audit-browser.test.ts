@@ -78,7 +78,7 @@ describe("the dashboard's audit trail", () => {
       args: ["secret-argument"],
       at: Date.now() / 1000 + 3600,
     });
-    await actOnEntry("scheduled", scheduled, "add_to_queue");
+    await actOnEntry("scheduled", scheduled!, "add_to_queue");
 
     const page = await open("/queues/mailers");
     const mailJid = await page.locator("tr.job").first().getAttribute("data-jid");
