@@ -113,7 +113,7 @@ describe("--audit-log", () => {
       10_000,
       "two audit lines",
     );
-    const [forbidden, unauthenticated] = lines.map((l) => JSON.parse(l) as AuditEvent);
+    const [forbidden, unauthenticated] = lines!.map((l) => JSON.parse(l) as AuditEvent);
     expect(forbidden).toMatchObject({
       source: "bridge",
       actor: "env-enqueue",
