@@ -10,6 +10,7 @@
  * 4. Histograms: cumulative `_bucket{le=...}` lines ending in `le="+Inf"` (equal to `_count`),
  *    then `_sum` and `_count`.
  */
+import { ArgumentError } from "./errors";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -37,11 +38,11 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Encodes families in order; throws a TypeError on a name the format cannot carry (a bug). */
+/** Encodes families in order; throws an ArgumentError on a name the format cannot carry. */
 export function encodeMetrics(families: readonly MetricFamily[]): string {
   const out: string[] = [];
   for (const f of families) {
-    if (!NAME.test(f.name)) throw new TypeError(`bad metric name ${JSON.stringify(f.name)}`);
+    if (!NAME.test(f.name)) throw new ArgumentError(`bad metric name ${JSON.stringify(f.name)}`);
     out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
     if (f.type === "histogram") {
       for (const s of f.samples) histogramLines(out, f.name, s);
@@ -72,7 +73,7 @@ function labelText(labels: Labels | undefined, le?: string): string {
   if (labels) {
     for (const [k, v] of Object.entries(labels)) {
       if (!LABEL.test(k) || k.startsWith("__"))
-        throw new TypeError(`bad label name ${JSON.stringify(k)}`);
+        throw new ArgumentError(`bad label name ${JSON.stringify(k)}`);
       parts.push(`${k}="${escapeLabel(v)}"`);
     }
   }
