@@ -12,6 +12,7 @@ export const entries: Record<string, string> = {
   api: "src/api/index.ts",
   web: "src/web/index.ts",
   bridge: "src/bridge/index.ts",
+  otel: "src/otel/index.ts",
 };
 
 /** Built files that are package.json `bin` targets, not exports. */
@@ -29,5 +30,5 @@ export default defineConfig({
   platform: "neutral",
   splitting: true,
   treeshake: true,
-  external: ["ioredis", "@upstash/redis", "hono", "valibot", "tsx", /^node:/],
+  external: ["ioredis", "@upstash/redis", "@opentelemetry/api", "hono", "valibot", "tsx", /^node:/],
 });

@@ -3,6 +3,8 @@
  * engine from `src/worker` with its defaults (reliable fetch, heartbeat, scheduler), concurrency
  * from BENCH_CONCURRENCY, logging at warn like the peers, and a no-op NoopJob handler wrapped in
  * the recorder. Reports through the harness's control keys; stops gracefully on SIGTERM.
+ * BENCH_METRICS=1 turns the per-process Prometheus metrics on (collected, not served: a scrape
+ * is a few a minute, the collection is per job), to state what they cost per job.
  */
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
@@ -33,6 +35,7 @@ const worker = new Worker({
   logger: consoleLogger("warn"),
   platform,
   handleSignals: false,
+  ...(env.BENCH_METRICS === "1" ? { metrics: true } : {}),
 });
 worker.register("NoopJob", (args: unknown[]) => {
   if (args[0] === WARMUP_ARG) return;

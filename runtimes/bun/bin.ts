@@ -1,5 +1,5 @@
 // `edgekiq` under Bun (`bunx --bun edgekiq …`): Bun loads .ts jobs files natively.
-import { readFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ main(process.argv.slice(2), {
   loadModule: (path) => import(pathToFileURL(isAbsolute(path) ? path : resolve(cwd, path)).href),
   readTextFile: (path) => readFile(resolve(cwd, path), "utf8"),
   serve: serveBun,
+  appendTextFile: (path, text) => appendFile(resolve(cwd, path), text, "utf8"),
 }).then(
   (code) => process.exit(code),
   (err) => {

@@ -25,6 +25,7 @@ main(Deno.args, {
   loadModule: (path) => import(new URL(`file://${resolvePath(path)}`).href),
   readTextFile: (path) => Deno.readTextFile(resolvePath(path)),
   serve: serveDeno,
+  appendTextFile: (path, text) => Deno.writeTextFile(resolvePath(path), text, { append: true }),
 }).then(
   (code) => Deno.exit(code),
   (err) => {

@@ -10,6 +10,7 @@ export interface DenoSlice {
   addSignalListener(signal: string, fn: () => void): void;
   removeSignalListener(signal: string, fn: () => void): void;
   readTextFile(path: string): Promise<string>;
+  writeTextFile(path: string, data: string, options?: { append?: boolean }): Promise<void>;
   exit(code: number): never;
   stdout: { writeSync(data: Uint8Array): number };
   stderr: { writeSync(data: Uint8Array): number };
@@ -19,7 +20,7 @@ export interface DenoSlice {
       port: number;
       onListen?: (addr: { hostname: string; port: number }) => void;
     },
-    handler: (request: Request) => Promise<Response>,
+    handler: (request: Request, info?: { remoteAddr?: { hostname: string } }) => Promise<Response>,
   ): { addr: { hostname: string; port: number }; shutdown(): Promise<void> };
 }
 

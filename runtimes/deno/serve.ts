@@ -1,14 +1,11 @@
 // Serves a fetch handler with Deno.serve (the dashboard and the bridge under Deno).
-import type { Served, ServeOptions } from "../../src/cli/runtime";
+import type { Served, ServeHandler, ServeOptions } from "../../src/cli/runtime";
 import { Deno } from "./deno";
 
-export async function serveDeno(
-  handler: (request: Request) => Promise<Response>,
-  options: ServeOptions,
-): Promise<Served> {
+export async function serveDeno(handler: ServeHandler, options: ServeOptions): Promise<Served> {
   const server = Deno.serve(
     { hostname: options.hostname, port: options.port, onListen: () => undefined },
-    handler,
+    (request, info) => handler(request, { remoteAddress: info?.remoteAddr?.hostname }),
   );
   const { hostname, port } = server.addr;
   return {

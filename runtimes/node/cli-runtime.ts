@@ -1,5 +1,5 @@
 // The CLI's runtime on Node: stdout/stderr, env, ioredis, .ts jobs files (load-module.ts), node:http.
-import { readFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CliRedis, CliRuntime } from "../../src/cli/runtime";
@@ -21,5 +21,6 @@ export function nodeCliRuntime(name = "node"): CliRuntime {
     loadModule: (path) => loadModule(path, process.cwd()),
     readTextFile: (path) => readFile(resolve(process.cwd(), path), "utf8"),
     serve: serveNode,
+    appendTextFile: (path, text) => appendFile(resolve(process.cwd(), path), text, "utf8"),
   };
 }

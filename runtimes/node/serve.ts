@@ -6,12 +6,9 @@
 // anything else is a 500 whose details stay out of the response (they may hold internal URLs).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Served, ServeOptions } from "../../src/cli/runtime";
+import type { Served, ServeHandler, ServeOptions } from "../../src/cli/runtime";
 
-export async function serveNode(
-  handler: (request: Request) => Promise<Response>,
-  options: ServeOptions,
-): Promise<Served> {
+export async function serveNode(handler: ServeHandler, options: ServeOptions): Promise<Served> {
   const server = createServer((req, res) => {
     handle(handler, req, res, options).catch(() => fail(res, 500, "internal error"));
   });
@@ -32,7 +29,7 @@ export async function serveNode(
 }
 
 async function handle(
-  handler: (request: Request) => Promise<Response>,
+  handler: ServeHandler,
   req: IncomingMessage,
   res: ServerResponse,
   options: ServeOptions,
@@ -55,7 +52,7 @@ async function handle(
     // @ts-expect-error: Node's fetch needs duplex for a streamed request body.
     duplex: hasBody ? "half" : undefined,
   });
-  const response = await handler(request);
+  const response = await handler(request, { remoteAddress: req.socket.remoteAddress });
   res.statusCode = response.status;
   response.headers.forEach((value, key) => {
     res.setHeader(key, value);

@@ -14,6 +14,11 @@ export {
 } from "../core/errors";
 export { BatchSet } from "./batch-set";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
+export {
+  type FleetMetricsOptions,
+  fleetMetricFamilies,
+  fleetMetrics,
+} from "./fleet-metrics";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
 export {

@@ -12,6 +12,7 @@
  *    not answer gets the request a 502, a command still running at the deadline a 504.
  */
 import { Hono } from "hono";
+import { type AuditHook, type ClientInfo, emitAudit, outcomeOf } from "../core/audit";
 import { checkConfig, nonNegativeInteger, positiveInteger } from "../core/config-check";
 import { ConfigError } from "../core/errors";
 import { hostAllowlist } from "../core/host-allowlist";
@@ -59,6 +60,13 @@ export interface BridgeOptions {
    * and metrics. Never carries arguments or values.
    */
   onRequest?: (event: BridgeRequestEvent) => void;
+  /**
+   * Called for every refused request (401 no or bad token, 403 scope, 421 host, 429) with the
+   * token's name (never its secret), the command names, the client's address and the reason.
+   */
+  onAudit?: AuditHook;
+  /** The client's address behind a proxy (e.g. from X-Forwarded-For) for the audit trail. */
+  clientAddress?: (request: Request) => string | null | undefined;
 }
 
 export interface BridgeRequestEvent {
@@ -72,7 +80,8 @@ export interface BridgeRequestEvent {
 }
 
 export interface Bridge {
-  fetch(request: Request): Promise<Response>;
+  /** `info.remoteAddress`: the client's address, for the audit trail (the runtimes' serve passes it). */
+  fetch(request: Request, info?: ClientInfo): Promise<Response>;
   /** Closes every connection the bridge opened. */
   close(): Promise<void>;
 }
@@ -120,7 +129,39 @@ export function bridge(options: BridgeOptions): Bridge {
     tokens.flatMap((t) => (t.rateLimit ? [[t, new RateLimiter(t.rateLimit)] as const] : [])),
   );
 
-  async function handle(request: Request, path: string, endpoint: Endpoint): Promise<Response> {
+  /** One audit event for a refused request; never reads the request's body. */
+  async function audit(
+    request: Request,
+    info: ClientInfo | undefined,
+    response: Response,
+    token: string | undefined,
+    target: string,
+  ): Promise<void> {
+    const hook = options.onAudit;
+    if (!hook || outcomeOf(response.status) !== "refused") return;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => ({}))) as { error?: unknown };
+    emitAudit(hook, {
+      time: new Date().toISOString(),
+      source: "bridge",
+      actor: token ?? null,
+      action: "bridge.request",
+      target,
+      client: options.clientAddress?.(request) ?? info?.remoteAddress ?? null,
+      outcome: "refused",
+      status: response.status,
+      reason: typeof body.error === "string" ? body.error : undefined,
+    });
+  }
+
+  async function handle(
+    request: Request,
+    path: string,
+    endpoint: Endpoint,
+    info: ClientInfo | undefined,
+  ): Promise<Response> {
     const started = Date.now();
     const event: BridgeRequestEvent = {
       token: undefined,
@@ -130,6 +171,10 @@ export function bridge(options: BridgeOptions): Bridge {
       ms: 0,
     };
     const response = await answer(request, endpoint, event);
+    if (options.onAudit) {
+      const commands = event.commands.length ? ` ${event.commands.join(",")}` : "";
+      await audit(request, info, response, event.token, `${path}${commands}`);
+    }
     if (options.onRequest) {
       event.status = response.status;
       event.ms = Date.now() - started;
@@ -186,11 +231,11 @@ export function bridge(options: BridgeOptions): Bridge {
     }
   }
 
-  const app = new Hono({ strict: false });
+  const app = new Hono<{ Bindings: ClientInfo }>({ strict: false });
   const routes = app.basePath(options.basePath ?? "/");
-  routes.post("/", (c) => handle(c.req.raw, c.req.path, "single"));
-  routes.post("/pipeline", (c) => handle(c.req.raw, c.req.path, "pipeline"));
-  routes.post("/multi-exec", (c) => handle(c.req.raw, c.req.path, "multi-exec"));
+  routes.post("/", (c) => handle(c.req.raw, c.req.path, "single", c.env));
+  routes.post("/pipeline", (c) => handle(c.req.raw, c.req.path, "pipeline", c.env));
+  routes.post("/multi-exec", (c) => handle(c.req.raw, c.req.path, "multi-exec", c.env));
   const notAllowed = () => reply({ status: 405, body: "ERR method not allowed" });
   routes.all("/", notAllowed);
   routes.all("/pipeline", notAllowed);
@@ -199,10 +244,12 @@ export function bridge(options: BridgeOptions): Bridge {
   app.onError(() => reply({ status: 500, body: "ERR internal bridge error" }));
 
   return {
-    fetch: async (request) =>
-      hostAllowed(request)
-        ? app.fetch(request)
-        : reply({ status: 421, body: "ERR host not allowed" }),
+    fetch: async (request, info) => {
+      if (hostAllowed(request)) return app.fetch(request, { remoteAddress: info?.remoteAddress });
+      const refused = reply({ status: 421, body: "ERR host not allowed" });
+      await audit(request, info, refused, undefined, new URL(request.url).pathname);
+      return refused;
+    },
     close: () => pools.close(),
   };
 }

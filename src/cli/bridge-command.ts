@@ -9,6 +9,7 @@ import { loadTokens } from "../bridge/tokens";
 import { ConfigError } from "../core/errors";
 import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText, wholeNumber } from "./args";
+import { AUDIT_LOG_FLAG, auditLog } from "./audit-log";
 import { COMMAND_TIMEOUT_FLAG, commandTimeoutMs } from "./command-timeout";
 import {
   ALLOWED_HOST_FLAG,
@@ -68,6 +69,7 @@ const FLAGS = {
   },
   "allowed-host": ALLOWED_HOST_FLAG,
   "command-timeout": COMMAND_TIMEOUT_FLAG,
+  "audit-log": AUDIT_LOG_FLAG,
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -96,6 +98,7 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
   }
   const { host, port } = listenAddress(args, DEFAULT_PORT);
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
+  const onAudit = await auditLog(rt, args["audit-log"]);
   const connection = openCommandRedis(rt, { flag: args.redis }, logger);
   const app = bridge({
     redis: connection.redis,
@@ -107,8 +110,12 @@ export async function bridgeCommand(argv: readonly string[], rt: CliRuntime): Pr
     poolSize: args["pool-size"],
     commandTimeoutMs: commandTimeoutMs(args, rt.env),
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_BRIDGE_ALLOWED_HOSTS),
+    onAudit,
   });
-  const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
+  const served = await rt.serve((request, info) => app.fetch(request, info), {
+    hostname: host,
+    port,
+  });
   logger.info(`bridge on ${served.url}`, {
     redis: connection.where,
     tokens: tokens.map((t) => t.name).join(","),

@@ -8,6 +8,7 @@ import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
 import { ACL_HELP, aclCommand } from "./acl-command";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
+import { METRICS_HELP, metricsCommand } from "./metrics-command";
 import type { CliRuntime } from "./runtime";
 import { withFileSecrets } from "./secrets";
 import { STATS_HELP, statsCommand } from "./stats-command";
@@ -27,6 +28,11 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     help: BRIDGE_HELP,
   },
   acl: { run: aclCommand, summary: "print Redis ACL users for each role", help: ACL_HELP },
+  metrics: {
+    run: metricsCommand,
+    summary: "serve the fleet's Prometheus metrics",
+    help: METRICS_HELP,
+  },
 };
 
 /** From package.json at build time (the bundler inlines this one field, not the whole file). */

@@ -24,6 +24,12 @@ export interface ServeOptions {
   port: number;
 }
 
+/** A fetch handler that may also take the client's address (for the audit trail). */
+export type ServeHandler = (
+  request: Request,
+  info: { remoteAddress?: string },
+) => Promise<Response>;
+
 export interface Served {
   /** The address actually bound, e.g. http://127.0.0.1:9292 */
   url: string;
@@ -61,5 +67,8 @@ export interface CliRuntime {
   /** Imports a .ts/.js module by path (relative to cwd). */
   loadModule(path: string): Promise<unknown>;
   readTextFile(path: string): Promise<string>;
-  serve(handler: (request: Request) => Promise<Response>, options: ServeOptions): Promise<Served>;
+  /** Serves `handler`; its second argument says what the server saw of the client. */
+  serve(handler: ServeHandler, options: ServeOptions): Promise<Served>;
+  /** Appends to a file (the audit log); absent where a runtime cannot write files. */
+  appendTextFile?(path: string, text: string): Promise<void>;
 }

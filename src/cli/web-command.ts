@@ -8,6 +8,7 @@ import { ConfigError } from "../core/errors";
 import { dashboard } from "../web/dashboard";
 import { createLogger } from "../worker/logger";
 import { type FlagSpec, helpText } from "./args";
+import { AUDIT_LOG_FLAG, auditLog } from "./audit-log";
 import { COMMAND_TIMEOUT_FLAG, commandTimeoutMs } from "./command-timeout";
 import {
   ALLOWED_HOST_FLAG,
@@ -40,6 +41,7 @@ const FLAGS = {
   open: { type: "boolean", description: "no authentication (allowed on loopback only)" },
   "allowed-host": ALLOWED_HOST_FLAG,
   "command-timeout": COMMAND_TIMEOUT_FLAG,
+  "audit-log": AUDIT_LOG_FLAG,
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -69,6 +71,7 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     );
   }
   const logger = createLogger({ level: "info", format: "human", write: (line) => rt.stdout(line) });
+  const onAudit = await auditLog(rt, args["audit-log"]);
   // #13 item 4: a page gets an error in bounded time while Redis is down or not answering. Its
   // commands fail at once while disconnected, so serving waits (as long) for the first connection.
   const timeoutMs = commandTimeoutMs(args, rt.env);
@@ -82,8 +85,16 @@ export async function webCommand(argv: readonly string[], rt: CliRuntime): Promi
     namespace: args.namespace,
     basePath: args["base-path"],
     allowedHosts: allowedHosts(args, rt.env.EDGEKIQ_WEB_ALLOWED_HOSTS),
+    // Prometheus scrapes /metrics with a token of its own (never argv, where `ps` shows it).
+    metricsAuth: rt.env.EDGEKIQ_METRICS_TOKEN
+      ? { bearer: rt.env.EDGEKIQ_METRICS_TOKEN }
+      : undefined,
+    onAudit,
   });
-  const served = await rt.serve((request) => app.fetch(request), { hostname: host, port });
+  const served = await rt.serve((request, info) => app.fetch(request, info), {
+    hostname: host,
+    port,
+  });
   logger.info(`dashboard on ${served.url}${args["base-path"] ?? "/"}`, {
     redis: connection.where,
     auth: auth === "open" ? "open (loopback)" : "basic",

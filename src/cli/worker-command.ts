@@ -87,6 +87,17 @@ export const WORKER_FLAGS = {
     ),
   },
   namespace: NAMESPACE_FLAG,
+  "metrics-port": {
+    type: "string",
+    placeholder: "PORT",
+    description: "serve Prometheus metrics at /metrics on this port (0 picks a free one)",
+    schema: wholeNumber("a whole number from 0 to 65535", 0, 65535),
+  },
+  "metrics-host": {
+    type: "string",
+    placeholder: "HOST",
+    description: "address the metrics endpoint listens on (default 127.0.0.1)",
+  },
   help: HELP_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -144,6 +155,8 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
       namespace: args.namespace ?? file.namespace,
       timestamps: file.timestamps,
       encryption,
+      metricsPort: args["metrics-port"],
+      metricsHost: args["metrics-host"],
     });
     await register(worker);
     if (worker.registeredClasses.length === 0) {
@@ -162,6 +175,9 @@ export async function workerCommand(argv: readonly string[], rt: CliRuntime): Pr
     redis.disconnect();
     throw err;
   }
+  worker.on("started", () => {
+    if (worker.metricsUrl) logger.info(`metrics on ${worker.metricsUrl}`);
+  });
   logger.info(`edgekiq worker on ${rt.name}`, {
     redis: where,
     jobs: worker.registeredClasses.join(","),

@@ -13,9 +13,11 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { type ApiOptions, toContext } from "../api/context";
+import type { AuditHook, ClientInfo } from "../core/audit";
 import { ConfigError } from "../core/errors";
 import { hostAllowlist } from "../core/host-allowlist";
 import { ASSETS } from "./assets.gen";
+import { auditMiddleware, type DashboardAuditOptions } from "./audit";
 import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
 import { batchRoutes } from "./pages/batches";
@@ -26,6 +28,7 @@ import { overviewRoutes } from "./pages/overview";
 import { queueJobRoutes } from "./pages/queue-job";
 import { queueRoutes } from "./pages/queues";
 import { searchRoutes } from "./pages/search";
+import { type MetricsAuth, prometheusEndpoint, wantsPrometheus } from "./prometheus-endpoint";
 import type { WebEnv } from "./web-env";
 
 export interface DashboardOptions extends ApiOptions {
@@ -43,10 +46,26 @@ export interface DashboardOptions extends ApiOptions {
    * any host with authentication (a rebinding page has no credentials for this host).
    */
   allowedHosts?: readonly string[];
+  /**
+   * Serve the fleet's Prometheus metrics at `/metrics` to scrapers (browsers still get the page),
+   * checked with these credentials instead of `auth`: `{ bearer: token }` for Prometheus's
+   * `authorization`, or any form `auth` takes. Off when omitted.
+   */
+  metricsAuth?: MetricsAuth;
+  /**
+   * Called once after every state-changing request (retry, delete, kill, enqueue now, clear,
+   * quiet/stop, and refused attempts) with who, what, on what, from where and the outcome.
+   */
+  onAudit?: AuditHook;
+  /** The audit's actor when `auth` is a function (e.g. the session's user). */
+  auditActor?: DashboardAuditOptions["actor"];
+  /** The client's address behind a proxy (e.g. from X-Forwarded-For) for the audit trail. */
+  clientAddress?: DashboardAuditOptions["clientAddress"];
 }
 
 export interface Dashboard {
-  fetch(request: Request): Promise<Response>;
+  /** `info.remoteAddress`: the client's address, for the audit trail (the runtimes' serve passes it). */
+  fetch(request: Request, info?: ClientInfo): Promise<Response>;
 }
 
 /**
@@ -86,6 +105,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   const authenticate = authenticator(options.auth);
   const api = toContext(options);
   const csrf = new Csrf(options.secret, options.allowedOrigins);
+  const scrape = options.metricsAuth && prometheusEndpoint(options.metricsAuth, api);
   const hostAllowed = hostAllowlist(
     options.allowedHosts ?? (options.auth === "open" ? "loopback" : "any"),
     "dashboard: allowedHosts",
@@ -102,6 +122,16 @@ export function dashboard(options: DashboardOptions): Dashboard {
     },
   });
 
+  if (options.onAudit) {
+    app.use(
+      auditMiddleware({
+        onAudit: options.onAudit,
+        auth: options.auth,
+        actor: options.auditActor,
+        clientAddress: options.clientAddress,
+      }),
+    );
+  }
   app.use(SECURITY_HEADERS);
   app.use(async (c, next) => {
     await next();
@@ -110,6 +140,9 @@ export function dashboard(options: DashboardOptions): Dashboard {
 
   app.use(async (c, next) => {
     if (!hostAllowed(c.req.raw)) return c.text("Misdirected request: host not allowed\n", 421);
+    if (scrape && c.req.path === "/metrics" && wantsPrometheus(c.req.raw)) {
+      return scrape(c.req.raw);
+    }
     const refused = await authenticate(c.req.raw);
     if (refused) return refused;
     c.set("api", api);
@@ -170,7 +203,10 @@ export function dashboard(options: DashboardOptions): Dashboard {
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+  return {
+    fetch: (request, info) =>
+      Promise.resolve(app.fetch(request, { remoteAddress: info?.remoteAddress })),
+  };
 }
 
 function normaliseBase(basePath: string | undefined): string {

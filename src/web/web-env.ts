@@ -10,6 +10,8 @@ import type { SafeHtml } from "./html";
 import { layout, type PageContext } from "./layout";
 
 export interface WebEnv {
+  /** What the server saw of the connection (`dashboard.fetch(request, info)`). */
+  Bindings: { remoteAddress?: string };
   Variables: {
     api: ApiContext;
     base: string;

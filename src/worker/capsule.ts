@@ -56,6 +56,8 @@ export class Capsule {
       report(err, { context: "Error acknowledging jobs; will retry" }),
     );
     const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
+    const observer = o.processing.observer;
+    if (observer) fetch.onRoundTrip = (s) => observer.fetchRoundTrip(s);
     const steps = new StepBatcher(redis, o.keys, ledger, (err) =>
       report(err, { context: "Error finishing batch or result jobs; will retry" }),
     );

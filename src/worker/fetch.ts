@@ -15,6 +15,7 @@
  * 4. `quarantineIfInvalid()`: a job whose bytes are not UTF-8 cannot be acknowledged by its
  *    decoded string; it goes to `dead` with its exact bytes instead of sticking in our list.
  */
+import { monoMs } from "../core/clock";
 import { deadTrimArgs } from "../core/dead-set";
 import type { Keys } from "../core/keys";
 import { fetchBatch, quarantineUtf8, requeueStrays } from "../redis/scripts/index.gen";
@@ -55,6 +56,8 @@ export class ReliableFetch {
   /** Decoded strings of jobs a quarantine moved to `dead`, not yet claimed (string -> count). */
   readonly #quarantined = new Map<string, number>();
   #quarantineChain: Promise<unknown> = Promise.resolve();
+  /** Told each fetch call's round trip in seconds when metrics are on (job-observer.ts). */
+  onRoundTrip: ((seconds: number) => void) | undefined;
 
   constructor(
     private readonly redis: FetchRedis,
@@ -119,8 +122,11 @@ export class ReliableFetch {
     const args: (string | number)[] = [n, acks.length];
     for (const entry of acks) args.push(slot[ledger.queueOf(entry)]!, ledger.jsonOf(entry));
     let reply: RedisReply[];
+    const onRoundTrip = this.onRoundTrip;
+    const t0 = onRoundTrip ? monoMs() : 0;
     try {
       reply = (await this.redis.evalScript(fetchBatch, keys, args)) as RedisReply[];
+      if (onRoundTrip) onRoundTrip((monoMs() - t0) / 1000);
     } catch (err) {
       // Not known to be written: keep them for the next call (a second LREM is harmless).
       this.#acks = acks.concat(this.#acks);

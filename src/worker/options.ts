@@ -77,6 +77,16 @@ export interface WorkerOptions {
    * `edgekiq:events` for `subscribeEvents`. Off by default; `true` keeps 10,000 entries.
    */
   events?: boolean | { maxLen?: number };
+  /**
+   * Serve Prometheus metrics of this process at `http://metricsHost:metricsPort/metrics` (0: any
+   * free port, see `worker.metricsUrl`). Off by default: nothing is collected unless this or
+   * `metrics` is set. Needs a platform with `serve` (edgekiq/node, bun, deno).
+   */
+  metricsPort?: number;
+  /** Address the metrics endpoint binds to. Default 127.0.0.1. */
+  metricsHost?: string;
+  /** Collect metrics without serving them (read `worker.metricsText()`). Default false. */
+  metrics?: boolean;
 }
 
 const OPTION_RULES = v.looseObject({
@@ -90,6 +100,7 @@ const OPTION_RULES = v.looseObject({
   maxRetries: v.optional(nonNegativeInteger),
   sidekiqVersion: v.optional(oneOf([6, 7])),
   timestamps: v.optional(oneOf(["seconds", "milliseconds"])),
+  metricsPort: v.optional(v.pipe(nonNegativeInteger, v.maxValue(65535, "expected a port number"))),
 });
 
 /** Throws a ConfigError naming the option: `Worker: concurrency: expected a positive integer, got -3`. */

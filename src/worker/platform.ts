@@ -16,6 +16,19 @@ export interface Platform {
   rssKb(): number;
   /** Calls `fn` when the process receives `name`; returns a function that unsubscribes. */
   onSignal(name: SignalName, fn: () => void): () => void;
+  /** User plus system CPU seconds of the process, for `process_cpu_seconds_total`; optional. */
+  cpuSeconds?(): number;
+  /**
+   * Serves a fetch handler over HTTP (the worker's `/metrics` endpoint); optional, so the engine
+   * runs without one where nothing may listen. The runtime entries provide it.
+   */
+  serve?(
+    handler: (request: Request) => Promise<Response>,
+    options: {
+      hostname: string;
+      port: number;
+    },
+  ): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /** Web-API-only fallback: no signals, no RSS, a hostname from `location` if there is one. */

@@ -35,6 +35,7 @@ import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
 import type { EventLog } from "./job-events";
 import { JobLogger } from "./job-logger";
+import { type FailureKind, type JobObserver, UNKNOWN_CLASS } from "./job-observer";
 import { backtraceLines, planFailure, type RetryConfig } from "./job-retry";
 import { type JobSteps, resultOf, stepOf } from "./job-steps";
 import type { Ledger } from "./ledger";
@@ -65,6 +66,8 @@ export interface ProcessorDeps {
   readonly retryConfig: RetryConfig;
   readonly stats: JobStats;
   readonly report: Report;
+  /** Prometheus counters, only when metrics are on (job-observer.ts). */
+  readonly observer?: JobObserver;
 }
 
 /** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
@@ -121,6 +124,16 @@ export class Processor {
     }
 
     const reg = d.registry.get(payload.class);
+    const observer = d.observer;
+    // Sidekiq's metrics class (`wrapped || class`); a class with no handler is one label.
+    const label = observer
+      ? reg
+        ? typeof payload.wrapped === "string"
+          ? payload.wrapped
+          : payload.class
+        : UNKNOWN_CLASS
+      : "";
+    observer?.started(label, queue);
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
     if (d.logArgs) fields.args = payload.args;
@@ -160,6 +173,7 @@ export class Processor {
       Math.floor(finished) - Math.floor(started),
       error !== undefined,
     );
+    observer?.finished(label, queue, (finished - started) / 1000, error !== undefined);
     // A hard stop already gave this job back to its queue: its result no longer counts.
     if (this.#abandoned) return undefined;
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
@@ -184,8 +198,9 @@ export class Processor {
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError || error instanceof EncryptionError;
     const ack = d.fetch.ackCommand(entry);
-    const planned = { kind: "dead" };
+    const planned: { kind: FailureKind } = { kind: "dead" };
     const commands = await this.#fail(reg, queue, json, error, ack, kill, planned);
+    if (label !== undefined) d.observer?.failureOutcome(label, queue, planned.kind);
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     if (d.events) {
       const e = {
@@ -262,7 +277,7 @@ export class Processor {
     error: Error,
     ack: RedisCommand,
     kill: boolean,
-    planned?: { kind: string },
+    planned?: { kind: FailureKind },
   ): Promise<RedisCommand[]> {
     let commands: RedisCommand[];
     try {
@@ -333,6 +348,7 @@ export class Processor {
   }
 
   #logBadPayload(error: Error, queue: string, json: string): void {
+    this.d.observer?.invalid(queue);
     this.d.logger.error("Invalid job payload, moved to the dead set", {
       queue,
       error_message: error.message,

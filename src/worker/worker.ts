@@ -22,8 +22,10 @@ import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
 import { eventsMaxLen } from "./job-events";
+import { JobObserver } from "./job-observer";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
+import { serveMetrics } from "./metrics-endpoint";
 import { checkOptions, connect, toKeyRing, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
 import type { Platform } from "./platform";
@@ -36,6 +38,10 @@ import { STRAY_CHECK_SECONDS } from "./strays";
 import { Timers } from "./timers";
 import type { JobHandler, RegisterOptions, ServerMiddleware } from "./types";
 import { type WorkerEventMap, WorkerEvents } from "./worker-events";
+
+/** Report contexts of job failures and bad payloads: counted as jobs, not internal errors. */
+const JOB_FAILED = "Job raised exception";
+const INVALID_JOB = "Invalid JSON for job";
 
 export type WorkerState = "new" | "running" | "quiet" | "stopping" | "stopped";
 
@@ -58,6 +64,9 @@ export class Worker extends WorkerEvents {
   readonly #poller: Poller;
   readonly #timers: Timers;
   readonly #report: Report;
+  /** Prometheus metrics of this process; undefined (nothing collected) unless asked for. */
+  readonly #observer: JobObserver | undefined;
+  #metricsServer: { url: string; close(): Promise<void> } | undefined;
   #unsubscribe: (() => void) | undefined;
   #state: WorkerState = "new";
   #stopping: Promise<void> | undefined;
@@ -82,9 +91,22 @@ export class Worker extends WorkerEvents {
     this.stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
-    const report = exceptionHandler(options.errorHandlers ?? [], this.logger, (event) =>
-      this.emit("error", event),
-    );
+    const observer =
+      options.metrics || options.metricsPort !== undefined
+        ? new JobObserver({
+            busy: () => this.busy,
+            concurrency: this.concurrency,
+            identity: this.identity,
+            platform: this.platform,
+          })
+        : undefined;
+    this.#observer = observer;
+    const report = exceptionHandler(options.errorHandlers ?? [], this.logger, (event) => {
+      // Job failures are counted as jobs; everything else reported is an internal error.
+      const where = event.context.context;
+      if (observer && where !== JOB_FAILED && where !== INVALID_JOB) observer.error(where);
+      this.emit("error", event);
+    });
     this.#report = report;
     const capsule = new Capsule({
       redis,
@@ -109,6 +131,7 @@ export class Worker extends WorkerEvents {
         },
         // The heartbeat, built next, reads this capsule; its counters take the capsule's jobs.
         stats: { jobDone: (klass, ms, failed) => this.#heartbeat.jobDone(klass, ms, failed) },
+        observer,
       },
       report,
       eventsMaxLen: eventsMaxLen(options.events),
@@ -174,6 +197,16 @@ export class Worker extends WorkerEvents {
     return jobs;
   }
 
+  /** The Prometheus text of this process's metrics, or undefined when metrics are off. */
+  metricsText(): string | undefined {
+    return this.#observer?.render();
+  }
+
+  /** Where `/metrics` is served once started (`metricsPort`), e.g. `http://127.0.0.1:9394`. */
+  get metricsUrl(): string | undefined {
+    return this.#metricsServer ? `${this.#metricsServer.url}/metrics` : undefined;
+  }
+
   /** Registers the handler for a job definition (args typed and schema-checked) or a class name. */
   register<D extends JobDefinition<any, any>>(
     job: D,
@@ -196,6 +229,21 @@ export class Worker extends WorkerEvents {
     if (this.#o.handleSignals ?? true) {
       this.#unsubscribe = listenForSignals(this.platform, (name) => this.#signal(name, false));
     }
+    this.#observer?.seed(this.#registry.classNames, this.queueConfig.names);
+    if (this.#observer && this.#o.metricsPort !== undefined) {
+      try {
+        this.#metricsServer = await serveMetrics(
+          this.platform,
+          this.#observer,
+          this.#o.metricsHost ?? "127.0.0.1",
+          this.#o.metricsPort,
+        );
+      } catch (err) {
+        this.#state = "new";
+        this.#unsubscribe?.();
+        throw err;
+      }
+    }
     this.#heartbeat.start();
     // A failed first beat is reported, not thrown, as it always was: start goes on to register.
     await this.#beat();
@@ -204,6 +252,8 @@ export class Worker extends WorkerEvents {
     } catch (err) {
       this.#state = "new";
       this.#unsubscribe?.();
+      await this.#metricsServer?.close().catch(() => undefined);
+      this.#metricsServer = undefined;
       throw err;
     }
     checkOrphans(this.#redis, this.keys, this.logger, this.#report);
@@ -281,6 +331,7 @@ export class Worker extends WorkerEvents {
       this.#report(err, { context: "Error during shutdown; jobs will be recovered later" });
     }
     this.#unsubscribe?.();
+    await this.#metricsServer?.close().catch(() => undefined);
     this.#state = "stopped";
     this.logger.info("Bye!", { identity: this.identity });
     this.emit("stopped", undefined);

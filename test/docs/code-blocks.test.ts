@@ -38,7 +38,7 @@ const checked = (langs: string[]) => BLOCKS.filter((b) => langs.includes(b.lang)
 const TS_BLOCKS = checked(["ts", "tsx"]);
 
 /** Languages this test knows what to do with; any other would pass unchecked. */
-const KNOWN_LANGS = ["ts", "tsx", "sh", "json", "dockerfile", "ini", "", "text"];
+const KNOWN_LANGS = ["ts", "tsx", "sh", "json", "dockerfile", "ini", "", "text", "yaml", "toml"];
 
 const t = await useTestRedis();
 const project = createUserProject(ROOT);

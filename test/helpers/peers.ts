@@ -23,6 +23,11 @@ export const peers = {
     probe("ruby-sidekiq", () =>
       execFileSync("ruby", ["-e", 'require "sidekiq"; require "sidekiq/api"'], { stdio: "pipe" }),
     ),
+  prometheus: () =>
+    probe("prometheus", () => {
+      execFileSync("promtool", ["--version"], { stdio: "pipe" });
+      execFileSync("prometheus", ["--version"], { stdio: "pipe" });
+    }),
   chromium: () =>
     probe("chromium", () => {
       if (!existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"))
