@@ -6,6 +6,12 @@
  * scheduler, recovery) stay internal, so they can change without breaking anyone.
  */
 export { ConfigError, EdgekiqError } from "../core/errors";
+export {
+  type MissedPolicy,
+  type PeriodicEntry,
+  type PeriodicOptions,
+  periodic,
+} from "../core/periodic/entry";
 export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export {

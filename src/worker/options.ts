@@ -13,6 +13,7 @@ import {
   positiveNumber,
 } from "../core/config-check";
 import { ConfigError } from "../core/errors";
+import type { PeriodicEntry } from "../core/periodic/entry";
 import { fromIoredis, type IoredisLike, isIoredis } from "../redis/tcp";
 import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
 import type { DeathHandler } from "./job-retry";
@@ -65,6 +66,11 @@ export interface WorkerOptions {
   handleSignals?: boolean;
   /** Run the scheduled/retry poller in this process. Default true. */
   scheduler?: boolean;
+  /**
+   * Periodic entries (`periodic(...)` from "edgekiq") this process ticks. Every process that
+   * declares an entry ticks it; each tick is enqueued once (docs/periodic.md).
+   */
+  periodic?: readonly PeriodicEntry[];
 }
 
 const OPTION_RULES = v.looseObject({
