@@ -105,7 +105,11 @@ export class PeriodicTicker {
     const outcome = tickOutcome(await d.redis.evalScript(periodicTick, call.keys, call.args));
     this.#last.set(entry.name, outcome.last);
     if (outcome.pushed > 0) {
-      d.logger.debug("Enqueued periodic job", { periodic: entry.name, count: outcome.pushed });
+      d.logger.debug("Enqueued periodic job", {
+        periodic: entry.name,
+        count: outcome.pushed,
+        tick: outcome.last,
+      });
     }
   }
 

@@ -15,8 +15,9 @@
     KEYS[5]  edgekiq:periodic, the registry: name -> until when some process declares it (ms)
     ARGV[1]  the entry's name
     ARGV[2]  the queue name
-    ARGV[3]  for an entry with no marker yet: ticks at or before this time (ms) are not pushed,
-             only recorded, so a new daily entry deployed at noon does not run the 02:30 tick
+    ARGV[3]  for an entry with no marker yet: only its latest tick may be pushed, and only if it
+             is after this time (ms), so a new daily entry deployed at noon does not run the
+             02:30 tick; older ticks are only recorded
     ARGV[4]  how many runs to keep in KEYS[4]
     ARGV[5]  the entry's definition (JSON) to declare, or "" to declare nothing
     ARGV[6]  the registry score for a declaration (ms), or ""
@@ -37,7 +38,12 @@ end
 
 local last = tonumber(redis.call("hget", KEYS[3], "last") or "")
 local paused = redis.call("hget", KEYS[3], "paused") == "1"
-local floor = last or tonumber(ARGV[3])
+local floor = last
+if not floor then
+  -- A new entry starts with its latest tick only (never a backlog), and only if it is recent.
+  floor = tonumber(ARGV[3])
+  if #ARGV >= 10 then floor = math.max(floor, tonumber(ARGV[#ARGV - 2]) - 1) end
+end
 local newest = last
 local pushed = 0
 
