@@ -26,6 +26,7 @@ export {
   type TopJobs,
   type TopJobsOptions,
 } from "./metrics";
+export { type PeriodicInfo, type PeriodicRun, PeriodicSet } from "./periodic-set";
 export { Process, type ProcessInfo, ProcessSet, signalProcess } from "./process-set";
 export { type Page, Queue, QueueJob } from "./queue";
 export { requeuedPayload } from "./requeue";

@@ -66,7 +66,10 @@ describe("cronTick in workerd", () => {
     // they are recorded, not run.
     expect(await fire(example, "2026-06-01T12:04:30Z")).toBe("ok");
     expect(await t.redis.llen("queue:default")).toBe(0);
-    expect(await t.redis.zrange("edgekiq:periodic", "0", "-1")).toEqual(["cleanup", "nightly-report"]);
+    expect(await t.redis.zrange("edgekiq:periodic", "0", "-1")).toEqual([
+      "cleanup",
+      "nightly-report",
+    ]);
     expect(await fire(example, "2026-06-01T12:05:00Z")).toBe("ok");
     expect(await fire(example, "2026-06-01T12:05:00Z")).toBe("ok"); // a trigger fired twice
     expect(await fire(example, "2026-06-01T12:06:00Z")).toBe("ok");

@@ -165,7 +165,7 @@ describe("cronTick", () => {
       class: "Sweep",
       queue: "default",
       args: ["all"],
-      retry: true,
+      options: { retry: true, queue: "default" },
       missed: "skip",
       maxMissed: 100,
     });

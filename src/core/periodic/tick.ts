@@ -41,7 +41,8 @@ export interface PeriodicDefinition {
   class: string;
   queue: string;
   args: unknown[];
-  retry: unknown;
+  /** The payload's Sidekiq options (retry, queue, tags…), as a tick writes them. */
+  options: Record<string, unknown>;
   missed: string;
   maxMissed: number;
 }
@@ -53,7 +54,7 @@ export function periodicDefinition(entry: PeriodicEntry): string {
     class: entry.class,
     queue: entry.queue,
     args: [...entry.args],
-    retry: entry.jobOptions.retry,
+    options: { ...entry.jobOptions },
     missed: entry.missed,
     maxMissed: entry.maxMissed,
   };
@@ -62,7 +63,7 @@ export function periodicDefinition(entry: PeriodicEntry): string {
 
 /** The payload one tick pushes: what `Client#push` writes for the same class, args and options. */
 export function periodicJob(
-  entry: PeriodicEntry,
+  entry: Pick<PeriodicEntry, "class" | "args" | "jobOptions">,
   nowMs: number,
   timestamps: TimestampUnit,
 ): { jid: string; json: string } {
