@@ -7,6 +7,7 @@
 import { version } from "../../package.json";
 import { EdgekiqError } from "../core/errors";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
+import { PERIODIC_HELP, periodicCommand } from "./periodic-command";
 import type { CliRuntime } from "./runtime";
 import { STATS_HELP, statsCommand } from "./stats-command";
 import { WEB_HELP, webCommand } from "./web-command";
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     summary: "serve the Upstash-compatible REST bridge",
     help: BRIDGE_HELP,
   },
+  periodic: { run: periodicCommand, summary: "list periodic jobs", help: PERIODIC_HELP },
 };
 
 /** From package.json at build time (the bundler inlines this one field, not the whole file). */
