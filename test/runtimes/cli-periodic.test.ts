@@ -1,11 +1,16 @@
 // `edgekiq periodic list`: the built CLI prints the entries the fleet declares, as a table and as
-// JSON, and refuses an unknown subcommand with a usage error.
-import { describe, expect, it } from "vitest";
+// JSON, and refuses an unknown subcommand with a usage error. `edgekiq worker -r` ticks the jobs
+// file's `periodic` export on Node, Bun and Deno.
+import { afterEach, describe, expect, it } from "vitest";
 import { cronTick, periodic } from "../../src/index";
-import { runCli } from "../helpers/cli";
+import { type CliProcess, type RuntimeName, runCli, startCli } from "../helpers/cli";
 import { useTestRedis } from "../helpers/redis";
 
 const t = await useTestRedis();
+const running: CliProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) p.child.kill("SIGKILL");
+});
 
 describe("edgekiq periodic", () => {
   it("lists the declared entries, as a table and as JSON", async () => {
@@ -50,4 +55,28 @@ describe("edgekiq periodic", () => {
     expect(r.code).toBe(2);
     expect(r.output).toContain('edgekiq periodic: unknown subcommand "delete"');
   });
+});
+
+describe.each(["node", "bun", "deno"] as RuntimeName[])("edgekiq worker on %s", (runtime) => {
+  it("ticks the jobs file's periodic table and runs its jobs", async () => {
+    await t.flush();
+    const cli = startCli(
+      runtime,
+      ["worker", "-r", "test/runtimes/fixtures/periodic-jobs.ts", "-q", "periodic-cli", "-t", "1"],
+      { REDIS_URL: t.url },
+    );
+    running.push(cli);
+    const deadline = Date.now() + 30_000;
+    while ((await t.redis.llen("beats")) < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await t.redis.llen("beats"), cli.output()).toBeGreaterThanOrEqual(2);
+    const beat = JSON.parse((await t.redis.lindex("beats", 0))!);
+    expect(beat.args).toEqual(["tick"]);
+    const runs = await t.redis.lrange("edgekiq:periodic-runs:cli-beat", 0, -1);
+    expect(runs.map((r) => JSON.parse(r).jid)).toContain(beat.jid);
+    expect(await t.redis.zscore("edgekiq:periodic", "cli-beat")).not.toBeNull();
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(0);
+  }, 60_000);
 });
