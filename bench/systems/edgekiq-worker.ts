@@ -3,10 +3,12 @@
  * engine from `src/worker` with its defaults (reliable fetch, heartbeat, scheduler), concurrency
  * from BENCH_CONCURRENCY, logging at warn like the peers, and a no-op NoopJob handler wrapped in
  * the recorder. Reports through the harness's control keys; stops gracefully on SIGTERM.
+ * BENCH_PERIODIC_ENTRIES=N adds N daily periodic entries (their jobs go to a queue nobody works),
+ * for the cost of a periodic table on the drain rate.
  */
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
-import { consoleLogger, type Platform, Worker } from "../../src/worker/index";
+import { consoleLogger, type Platform, periodic, Worker } from "../../src/worker/index";
 import { DONE_KEY, READY_KEY, WARMUP_ARG } from "../lib/protocol";
 import { Recorder } from "../lib/recorder";
 
@@ -33,6 +35,11 @@ const worker = new Worker({
   logger: consoleLogger("warn"),
   platform,
   handleSignals: false,
+  periodic: Array.from({ length: Number(env.BENCH_PERIODIC_ENTRIES ?? 0) }, (_, i) =>
+    periodic(`bench-${i}`, `${i % 60} ${Math.floor(i / 60) % 24} * * *`, "NoopJob", [], {
+      queue: "bench-periodic",
+    }),
+  ),
 });
 worker.register("NoopJob", (args: unknown[]) => {
   if (args[0] === WARMUP_ARG) return;

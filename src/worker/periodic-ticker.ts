@@ -5,8 +5,9 @@
  * same tick, one job lands; a process killed before its call changed nothing and the others'
  * calls enqueue the tick; one killed after it has done all of it.
  *
- * 1. At start every entry is sent its due ticks (catching up after downtime: the latest missed
- *    tick, or up to `maxMissed` of them for `missed: "all"`).
+ * 1. At start it reads every entry's marker in one pipeline and sends only the entries with a
+ *    tick due since (catching up after downtime: the latest missed tick, or up to `maxMissed` of
+ *    them for `missed: "all"`), so starting with 1,000 entries costs one round trip of reads.
  * 2. Then the ticker sleeps until the earliest next tick of any entry and sends only the entries
  *    that are due: a wake costs O(due entries), nothing when no entry is due, and nothing at all
  *    on the fetch/ack path (the ticker shares only the worker's timers and Redis connection).
@@ -19,6 +20,7 @@ import type { Keys } from "../core/keys";
 import { dueTicks, nextTick, type PeriodicEntry } from "../core/periodic/entry";
 import {
   checkEntryArgs,
+  NEW_ENTRY_GRACE_MS,
   periodicDefinition,
   periodicRegistryKey,
   periodicRunsKey,
@@ -58,6 +60,7 @@ export class PeriodicTicker {
   readonly #last = new Map<string, number | undefined>();
   /** Each entry's next tick (epoch ms); entries without one are due at the next wake. */
   readonly #next = new Map<string, number>();
+  #loaded = false;
 
   constructor(private readonly d: PeriodicTickerDeps) {}
 
@@ -72,8 +75,17 @@ export class PeriodicTicker {
     const d = this.d;
     if (!d.running()) return;
     const now = Date.now();
-    const due = d.entries.filter((e) => (this.#next.get(e.name) ?? 0) <= now);
     let failed = false;
+    if (!this.#loaded) {
+      try {
+        await this.#load(now);
+        this.#loaded = true;
+      } catch (err) {
+        failed = true;
+        d.report(err, { context: "Error reading periodic markers" });
+      }
+    }
+    const due = this.#loaded ? d.entries.filter((e) => (this.#next.get(e.name) ?? 0) <= now) : [];
     await Promise.all(
       due.map(async (entry) => {
         try {
@@ -92,6 +104,31 @@ export class PeriodicTicker {
     for (const e of d.entries) earliest = Math.min(earliest, this.#next.get(e.name) ?? 0);
     const wait = Math.min(MAX_SLEEP_MS, Math.max(0, earliest - Date.now()));
     d.timers.after((failed ? Math.max(wait, RETRY_MS) : wait) / 1000, () => this.#wake());
+  }
+
+  /**
+   * Reads every entry's marker and sets when each is next due: at once if a tick passed since its
+   * marker (or, for a new entry, if its latest tick is recent enough to run), else at its next tick.
+   */
+  async #load(now: number): Promise<void> {
+    const d = this.d;
+    const replies = await d.redis.pipeline(
+      d.entries.map((e) => ["hget", periodicStateKey(d.keys, e.name), "last"]),
+    );
+    d.entries.forEach((entry, i) => {
+      const reply = replies[i];
+      const marker = reply === null || reply === undefined ? Number.NaN : Number(reply);
+      let due: number | undefined;
+      if (Number.isFinite(marker)) {
+        this.#last.set(entry.name, marker);
+        due = nextTick(entry, marker);
+      } else {
+        const latest = dueTicks(entry, now).at(-1);
+        due =
+          latest !== undefined && latest > now - NEW_ENTRY_GRACE_MS ? latest : nextTick(entry, now);
+      }
+      this.#next.set(entry.name, due ?? Number.POSITIVE_INFINITY);
+    });
   }
 
   /** Sends one entry its due ticks; afterwards knows the entry's marker. */
