@@ -61,6 +61,8 @@ export class PeriodicTicker {
   /** Each entry's next tick (epoch ms); entries without one are due at the next wake. */
   readonly #next = new Map<string, number>();
   #loaded = false;
+  /** Names and definitions as the declare script takes them, built once. */
+  #definitions: string[] | undefined;
 
   constructor(private readonly d: PeriodicTickerDeps) {}
 
@@ -160,7 +162,8 @@ export class PeriodicTicker {
       periodicRunsKey(d.keys, ""),
       REMOVED_RETENTION_MS,
     ];
-    for (const entry of d.entries) args.push(entry.name, periodicDefinition(entry));
+    this.#definitions ??= d.entries.flatMap((e) => [e.name, periodicDefinition(e)]);
+    args.push(...this.#definitions);
     try {
       await d.redis.evalScript(periodicDeclare, [periodicRegistryKey(d.keys)], args);
     } catch (err) {
