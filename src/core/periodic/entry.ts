@@ -123,13 +123,8 @@ export function compileCron(where: string, cron: string, tz: string | undefined)
   if (typeof cron !== "string" || cron.trim() === "") {
     throw new ConfigError(`${where}: the cron expression must be a non-empty string`);
   }
-  if (tz !== undefined) {
-    try {
-      if (typeof tz !== "string" || tz === "") throw new RangeError("empty");
-      new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    } catch {
-      throw new ConfigError(`${where}: unknown time zone "${String(tz)}" (expected an IANA name)`);
-    }
+  if (tz !== undefined && !isTimeZone(tz)) {
+    throw new ConfigError(`${where}: unknown time zone "${String(tz)}" (expected an IANA name)`);
   }
   let schedule: Cron;
   try {
@@ -142,6 +137,17 @@ export function compileCron(where: string, cron: string, tz: string | undefined)
     throw new ConfigError(`${where}: the cron expression "${cron}" never fires`);
   }
   return schedule;
+}
+
+/** Whether Intl knows `tz` (croner itself only notices a bad zone when it computes a time). */
+function isTimeZone(tz: unknown): boolean {
+  if (typeof tz !== "string" || tz === "") return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function scheduleOf(entry: PeriodicEntry): Cron {
