@@ -48,4 +48,12 @@ describe("a worker catching up after a 2-hour outage", () => {
     expect(await t.redis.llen("queue:bounded")).toBeLessThanOrEqual(31);
     expect(await t.redis.llen("queue:yearly")).toBe(0);
   });
+
+  it("a started worker takes no more entries", async () => {
+    const worker = testWorker(t.connect(), { queues: ["idle"] });
+    await worker.start();
+    expect(() => worker.periodic("late", "@hourly", "Late")).toThrow(
+      "Worker: periodic entries must be added before start()",
+    );
+  });
 });
