@@ -30,7 +30,7 @@ describe("a worker catching up after a 2-hour outage", () => {
 
     const worker = testWorker(t.connect(), { queues: ["idle"], periodic: table });
     await worker.start();
-    await waitFor(async () => (await t.redis.llen("queue:bounded")) === 30, { what: "bounded" });
+    await waitFor(async () => (await t.redis.llen("queue:bounded")) >= 30, { what: "bounded" });
     await waitFor(async () => (await t.redis.llen("queue:all")) >= 120, { what: "all" });
     await worker.stop();
     const ticks = async (name: string) =>
