@@ -77,6 +77,18 @@ export {
 export { dumpJob } from "./core/json";
 export { Keys } from "./core/keys";
 export type { Middleware } from "./core/middleware";
+export {
+  type CronTickEntryResult,
+  type CronTickOptions,
+  type CronTickResult,
+  cronTick,
+} from "./core/periodic/cron-tick";
+export {
+  type MissedPolicy,
+  type PeriodicEntry,
+  type PeriodicOptions,
+  periodic,
+} from "./core/periodic/entry";
 export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
 export {

@@ -5,10 +5,12 @@
  * the recorder. Reports through the harness's control keys; stops gracefully on SIGTERM.
  * BENCH_METRICS=1 turns the per-process Prometheus metrics on (collected, not served: a scrape
  * is a few a minute, the collection is per job), to state what they cost per job.
+ * BENCH_PERIODIC_ENTRIES=N adds N daily periodic entries (their jobs go to a queue nobody works),
+ * for the cost of a periodic table on the drain rate.
  */
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
-import { consoleLogger, type Platform, Worker } from "../../src/worker/index";
+import { consoleLogger, type Platform, periodic, Worker } from "../../src/worker/index";
 import { DONE_KEY, READY_KEY, WARMUP_ARG } from "../lib/protocol";
 import { Recorder } from "../lib/recorder";
 
@@ -36,6 +38,11 @@ const worker = new Worker({
   platform,
   handleSignals: false,
   ...(env.BENCH_METRICS === "1" ? { metrics: true } : {}),
+  periodic: Array.from({ length: Number(env.BENCH_PERIODIC_ENTRIES ?? 0) }, (_, i) =>
+    periodic(`bench-${i}`, `${i % 60} ${Math.floor(i / 60) % 24} * * *`, "NoopJob", [], {
+      queue: "bench-periodic",
+    }),
+  ),
 });
 worker.register("NoopJob", (args: unknown[]) => {
   if (args[0] === WARMUP_ARG) return;

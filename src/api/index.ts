@@ -33,6 +33,7 @@ export {
   type TopJobs,
   type TopJobsOptions,
 } from "./metrics";
+export { type PeriodicInfo, type PeriodicRun, PeriodicSet } from "./periodic-set";
 export { Process, type ProcessInfo, ProcessSet, signalProcess } from "./process-set";
 export { jobProgress } from "./progress";
 export { type Page, Queue, QueueJob } from "./queue";

@@ -2,9 +2,10 @@
  * Judges a request's commands against a token's scope before any of them reaches Redis:
  *
  * - `enqueue`: exactly what a Sidekiq push needs and nothing else: SADD on `queues`, LPUSH on
- *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script (EVALSHA by its SHA-1,
- *   or EVAL of that exact script) with each key in its expected place, and the batch script's
- *   "add" (a batch created from the edge), all under the token's namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
+ *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script and periodic tick
+ *   script (EVALSHA by their SHA-1, or EVAL of that exact text) with each key in its expected
+ *   place, and the batch script's "add" (a batch created from the edge), all under the token's
+ *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
  *   other script.
  * - `queues` (on an `enqueue` or `read` token): every queue name a request touches must be one of
  *   them: SADD members, `queue:<name>` keys, the push script's names and each job's own
@@ -14,8 +15,8 @@
  *   lists only (the sorted sets and process hashes hold every queue's jobs).
  * - `read`: read-only commands on Sidekiq's keys only (`queues`, `queue:*`, `schedule`, `retry`,
  *   `dead`, `processes`, `stat:*`, the metrics keys, and the hashes of processes listed in
- *   `processes`) and edgekiq's batch, result and progress keys, under the token's namespace when it has one. No key discovery (KEYS, SCAN,
- *   RANDOMKEY, DBSIZE), no INFO, no scripts.
+ *   `processes`) and edgekiq's batch, result and progress keys, under the token's namespace when
+ *   it has one. No key discovery (KEYS, SCAN, RANDOMKEY, DBSIZE), no INFO, no scripts.
  * - `admin`: every command the bridge supports; of scripts, only edgekiq's own (by SHA-1, or EVAL
  *   of their exact text), unless the token has `rawScripting` (a script can run any command,
  *   SELECT included, so it reaches every database).
@@ -27,6 +28,13 @@
  */
 import { digestHex } from "../core/bytes";
 import { Keys } from "../core/keys";
+import { PERIODIC_NAME } from "../core/periodic/entry";
+import {
+  PERIODIC_RUNS_KEPT,
+  periodicRegistryKey,
+  periodicRunsKey,
+  periodicStateKey,
+} from "../core/periodic/tick";
 import * as edgekiqScripts from "../redis/scripts/index.gen";
 import type { LuaScript } from "../redis/types";
 import type { ParsedCommand } from "./command-parser";
@@ -171,8 +179,11 @@ function enqueueScope(
         const sha =
           name === "eval" ? await digestHex("SHA-1", args[0] ?? "") : args[0]?.toLowerCase();
         if (sha === edgekiqScripts.batchStep.sha1) return batchAdd(args.slice(1), names, jobs);
+        if (sha === edgekiqScripts.periodicTick.sha1) {
+          return periodicTickDenial(name, args, keys, queueOf, names, jobs);
+        }
         if (sha !== edgekiqScripts.pushIdempotent.sha1) {
-          return denied(name, " (only the push script)");
+          return denied(name, " (only the push and periodic tick scripts)");
         }
         // Keys: queues, schedule, then (marker, queue) pairs; after them ARGV: the marker TTL,
         // then (queue name, score, job) per job (src/redis/scripts/push-idempotent.lua).
@@ -254,6 +265,61 @@ function enqueueScope(
 function queueDenied(name: string): string {
   // The name is the caller's own input, cut short; it is not a secret.
   return `NOPERM this token may not use the queue "${name.slice(0, 128)}"`;
+}
+
+/** How far ahead of the bridge's clock a periodic tick may be (a sender's clock may be fast). */
+const PERIODIC_TICK_LEAD_MS = 5 * 60_000;
+
+/**
+ * An `enqueue` token's call of the periodic tick script (src/redis/scripts/periodic-tick-5.lua,
+ * what `cronTick` sends): the five keys in their places for one entry name, numbers where numbers
+ * go, ticks no later than a few minutes from now (so a token cannot push an entry's marker years
+ * ahead and silence it), a bounded run log, and jobs whose queues pass the queue gate.
+ */
+function periodicTickDenial(
+  name: string,
+  args: readonly string[],
+  keys: Keys,
+  queueOf: (k: string | undefined) => string | undefined,
+  names: Set<string>,
+  jobs: string[],
+): string | undefined {
+  const [numKeys, kQueues, kQueue, kState, kRuns, kRegistry] = args.slice(1, 7);
+  const argv = args.slice(7);
+  const [entry, queue, floor, keep, def, until, now] = argv;
+  const queueName = queueOf(kQueue);
+  const integer = /^\d{1,16}$/;
+  const ok =
+    numKeys === "5" &&
+    kQueues === keys.queues &&
+    queueName !== undefined &&
+    queue === queueName &&
+    entry !== undefined &&
+    PERIODIC_NAME.test(entry) &&
+    kState === periodicStateKey(keys, entry) &&
+    kRuns === periodicRunsKey(keys, entry) &&
+    kRegistry === periodicRegistryKey(keys) &&
+    /^-?\d{1,16}$/.test(floor ?? "") &&
+    integer.test(keep ?? "") &&
+    Number(keep) >= 1 &&
+    Number(keep) <= PERIODIC_RUNS_KEPT &&
+    def !== undefined &&
+    (until === "" || integer.test(until ?? "")) &&
+    integer.test(now ?? "") &&
+    (argv.length - 7) % 3 === 0;
+  if (!ok) return denied(name, " (periodic tick: keys or arguments out of place)");
+  const latest = Date.now() + PERIODIC_TICK_LEAD_MS;
+  for (let i = 7; i < argv.length; i += 3) {
+    if (!integer.test(argv[i]!) || Number(argv[i]) > latest) {
+      return denied(name, " (periodic tick: a tick must be a time no later than now)");
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(argv[i + 1]!)) {
+      return denied(name, " (periodic tick: bad jid)");
+    }
+    jobs.push(argv[i + 2]!);
+  }
+  names.add(queueName);
+  return undefined;
 }
 
 /** ZADD's members: after the key and any flags (NX, XX, GT, LT, CH, INCR), every second value. */

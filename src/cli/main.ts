@@ -9,6 +9,7 @@ import { EdgekiqError } from "../core/errors";
 import { ACL_HELP, aclCommand } from "./acl-command";
 import { BRIDGE_HELP, bridgeCommand } from "./bridge-command";
 import { METRICS_HELP, metricsCommand } from "./metrics-command";
+import { PERIODIC_HELP, periodicCommand } from "./periodic-command";
 import type { CliRuntime } from "./runtime";
 import { withFileSecrets } from "./secrets";
 import { STATS_HELP, statsCommand } from "./stats-command";
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; help: str
     summary: "serve the fleet's Prometheus metrics",
     help: METRICS_HELP,
   },
+  periodic: { run: periodicCommand, summary: "list periodic jobs", help: PERIODIC_HELP },
 };
 
 /** From package.json at build time (the bundler inlines this one field, not the whole file). */

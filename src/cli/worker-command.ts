@@ -3,7 +3,8 @@
  *
  * 1. Settings: flags, then the optional config file, then `REDIS_URL`, then defaults.
  * 2. Loads the jobs module: its default export maps class names to handlers, or is a function
- *    that registers handlers on the worker.
+ *    that registers handlers on the worker; a named `periodic` export lists the periodic entries
+ *    the worker ticks.
  * 3. Runs the worker until TERM/INT (or a remote TERM from the Web UI), then exits 0 after the
  *    worker has requeued what it could not finish. TSTP quiets, TTIN prints the running jobs.
  * An unreachable Redis is reported in one line and retried with backoff, never a stack trace;
@@ -13,6 +14,7 @@ import * as v from "valibot";
 import { oneOf } from "../core/config-check";
 import { type KeyRing, parseKeyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
+import type { PeriodicEntry } from "../core/periodic/entry";
 import { createLogger, type Logger } from "../worker/logger";
 import type { JobHandler, RegisterOptions } from "../worker/types";
 import { Worker } from "../worker/worker";
@@ -309,9 +311,9 @@ type Registrar = (worker: Worker) => Promise<void>;
 
 /** Imports the jobs module and returns how to register its handlers. */
 async function loadJobs(rt: CliRuntime, path: string, logger: Logger): Promise<Registrar> {
-  let mod: { default?: unknown };
+  let mod: { default?: unknown; periodic?: unknown };
   try {
-    mod = (await rt.loadModule(path)) as { default?: unknown };
+    mod = (await rt.loadModule(path)) as { default?: unknown; periodic?: unknown };
   } catch (err) {
     const { summary, backtrace } = describeLoadError(err);
     // The one line goes to stderr; the stack of what the file threw, to the debug log.
@@ -324,13 +326,20 @@ async function loadJobs(rt: CliRuntime, path: string, logger: Logger): Promise<R
     throw new ConfigError(`cannot load jobs file ${path}: ${summary}`, { cause: err });
   }
   const exported = mod.default;
+  // `export const periodic = [periodic(...), …]`: the entries this worker ticks.
+  const table = mod.periodic;
+  const addPeriodic = (worker: Worker) => {
+    if (table !== undefined) worker.periodic(table as PeriodicEntry[]);
+  };
   if (typeof exported === "function") {
     return async (worker) => {
+      addPeriodic(worker);
       await (exported as (w: Worker) => unknown)(worker);
     };
   }
   if (exported && typeof exported === "object") {
     return async (worker) => {
+      addPeriodic(worker);
       for (const [name, value] of Object.entries(exported)) {
         if (typeof value === "function") worker.register(name, value as JobHandler);
         else if (value && typeof (value as { handler?: unknown }).handler === "function") {

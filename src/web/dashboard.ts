@@ -25,6 +25,7 @@ import { busyRoutes } from "./pages/busy";
 import { jobSetRoutes } from "./pages/job-sets";
 import { metricsRoutes } from "./pages/metrics";
 import { overviewRoutes } from "./pages/overview";
+import { periodicRoutes } from "./pages/periodic";
 import { queueJobRoutes } from "./pages/queue-job";
 import { queueRoutes } from "./pages/queues";
 import { searchRoutes } from "./pages/search";
@@ -199,6 +200,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   searchRoutes(app);
   metricsRoutes(app);
   batchRoutes(app);
+  periodicRoutes(app);
 
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));

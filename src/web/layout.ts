@@ -25,6 +25,7 @@ const TABS = [
   ["/scheduled", "Scheduled"],
   ["/morgue", "Dead"],
   ["/metrics", "Metrics"],
+  ["/periodic", "Periodic"],
   ["/batches", "Batches"],
 ] as const;
 

@@ -8,6 +8,12 @@
 
 export { type KeyRing, type KeyRingConfig, keyRing, parseKeyRing } from "../core/encryption";
 export { ConfigError, EdgekiqError, EncryptionError } from "../core/errors";
+export {
+  type MissedPolicy,
+  type PeriodicEntry,
+  type PeriodicOptions,
+  periodic,
+} from "../core/periodic/entry";
 export { fromIoredis, type IoredisLike } from "../redis/tcp";
 export { JobResultError, JobTimeoutError, ShutdownError, UnknownJobError } from "./errors";
 export {

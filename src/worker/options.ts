@@ -14,6 +14,7 @@ import {
 } from "../core/config-check";
 import { type KeyRing, type KeyRingConfig, keyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
+import type { PeriodicEntry } from "../core/periodic/entry";
 import { fromIoredis, type IoredisLike, isIoredis } from "../redis/tcp";
 import { type BlockingRedisClient, isBlockingRedisClient } from "../redis/types";
 import type { DeathHandler } from "./job-retry";
@@ -87,6 +88,11 @@ export interface WorkerOptions {
   metricsHost?: string;
   /** Collect metrics without serving them (read `worker.metricsText()`). Default false. */
   metrics?: boolean;
+  /**
+   * Periodic entries (`periodic(...)` from "edgekiq") this process ticks. Every process that
+   * declares an entry ticks it; each tick is enqueued once (docs/periodic.md).
+   */
+  periodic?: readonly PeriodicEntry[];
 }
 
 const OPTION_RULES = v.looseObject({

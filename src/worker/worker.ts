@@ -17,6 +17,13 @@ import type { TimestampUnit } from "../core/clock";
 import type { JobDefinition, JobHandlerArgs } from "../core/define-job";
 import { ConfigError } from "../core/errors";
 import { Keys } from "../core/keys";
+import {
+  isPeriodicEntry,
+  type PeriodicEntry,
+  type PeriodicOptions,
+  periodic,
+} from "../core/periodic/entry";
+import { checkTable } from "../core/periodic/tick";
 import type { BlockingRedisClient } from "../redis/types";
 import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
@@ -72,11 +79,13 @@ export class Worker extends WorkerEvents {
   #stopping: Promise<void> | undefined;
   #quieting: Promise<void> | undefined;
   #resolveStopped!: () => void;
+  readonly #periodic: PeriodicEntry[] = [];
 
   constructor(options: WorkerOptions) {
     super();
     checkOptions(options);
     this.#o = options;
+    if (options.periodic !== undefined) this.periodic(options.periodic);
     const { redis, owned } = connect(options.redis);
     this.#redis = redis;
     this.#ownsAdapter = owned;
@@ -223,6 +232,47 @@ export class Worker extends WorkerEvents {
     return this;
   }
 
+  /**
+   * Adds periodic entries this process ticks (before `start`): an entry or a list of them made
+   * with `periodic(...)`, or the same arguments as `periodic(...)`.
+   */
+  periodic(entries: PeriodicEntry | readonly PeriodicEntry[]): this;
+  periodic<D extends JobDefinition<any, any>>(
+    name: string,
+    cron: string,
+    job: D | string,
+    args?: readonly unknown[],
+    options?: PeriodicOptions,
+  ): this;
+  periodic(
+    first: string | PeriodicEntry | readonly PeriodicEntry[],
+    cron?: string,
+    job?: JobDefinition<any, any> | string,
+    args?: readonly unknown[],
+    options?: PeriodicOptions,
+  ): this {
+    if (this.#state !== "new") {
+      throw new ConfigError("Worker: periodic entries must be added before start()");
+    }
+    const added =
+      typeof first === "string"
+        ? [periodic(first, cron!, job!, args, options)]
+        : isPeriodicEntry(first)
+          ? [first]
+          : first;
+    this.#periodic.splice(
+      0,
+      this.#periodic.length,
+      ...checkTable([...this.#periodic, ...(added as unknown[])], "Worker"),
+    );
+    return this;
+  }
+
+  /** The periodic entries this process ticks. */
+  get periodicEntries(): readonly PeriodicEntry[] {
+    return this.#periodic;
+  }
+
   async start(): Promise<void> {
     if (this.#state !== "new") throw new ConfigError(`Worker: cannot start when ${this.#state}`);
     this.#state = "running";
@@ -277,6 +327,8 @@ export class Worker extends WorkerEvents {
       }
     });
     if (this.#o.scheduler ?? true) this.#poller.start();
+    // Loaded only when used: a worker without periodic entries runs none of it.
+    if (this.#periodic.length > 0) await this.#startPeriodic();
     this.emit("started", undefined);
   }
 
@@ -336,6 +388,21 @@ export class Worker extends WorkerEvents {
     this.logger.info("Bye!", { identity: this.identity });
     this.emit("stopped", undefined);
     this.#resolveStopped();
+  }
+
+  async #startPeriodic(): Promise<void> {
+    const { PeriodicTicker } = await import("./periodic-ticker");
+    new PeriodicTicker({
+      redis: this.#redis,
+      keys: this.keys,
+      entries: this.#periodic,
+      timestamps: this.timestamps,
+      timers: this.#timers,
+      declareEvery: Math.min(this.heartbeatInterval, 20),
+      running: () => this.#state === "running",
+      logger: this.logger,
+      report: this.#report,
+    }).start();
   }
 
   /** A beat whose failure is reported ("Heartbeat error"), never thrown. */

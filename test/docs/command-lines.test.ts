@@ -63,6 +63,8 @@ describe("checkEdgekiqArguments against --help", () => {
     ["edgekiq worker -t -5", "--timeout needs a value"],
     ["edgekiq web --open=yes", "--open takes no value"],
     ["edgekiq stats extra", 'stray argument "extra"'],
+    ["edgekiq periodic list --json", undefined], // a subcommand its help names
+    ["edgekiq periodic drop", 'stray argument "drop"'],
     ["edgekiq <command> --nope", undefined], // a template, not a command line
   ])("judges `%s`", (line, problem) => {
     expect(check(line)).toBe(problem);

@@ -173,6 +173,8 @@ export function checkEdgekiqArguments(
   const flags = helpFlags(help);
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
+    // A subcommand the help's usage line names (`edgekiq periodic list …`).
+    if (i === 0 && /^[a-z]+$/.test(arg) && help.includes(`edgekiq ${command} ${arg}`)) continue;
     if (arg === "…" || arg === "...") continue; // the prose's "and so on"
     if (!arg.startsWith("-") || arg === "-") return `stray argument "${arg}"`;
     const long = arg.startsWith("--");

@@ -3,9 +3,13 @@
 // No TCP, no Node built-ins.
 //
 //   POST /signup  {"email":"ada@example.com"}  ->  202 {"jid":"..."}
+//
+// Its Cron Trigger (wrangler.toml, every minute) enqueues the periodic table's due jobs
+// (src/periodic.ts) with `cronTick`: periodic jobs without any long-lived process of ours.
 import { Redis } from "@upstash/redis/cloudflare";
-import { Client } from "edgekiq";
+import { Client, cronTick } from "edgekiq";
 import { SendWelcome } from "./jobs";
+import { table } from "./periodic";
 
 export interface Env {
   /** The bridge's (or Upstash's) REST URL, e.g. https://bridge.example.com */
@@ -24,15 +28,24 @@ export default {
     if (typeof body?.email !== "string" || !body.email.includes("@")) {
       return Response.json({ error: "email is required" }, { status: 400 });
     }
-    const redis = new Redis({
-      url: env.UPSTASH_REDIS_REST_URL,
-      token: env.UPSTASH_REDIS_REST_TOKEN,
-      automaticDeserialization: false, // keep job payloads as the exact JSON text
-      enableTelemetry: false,
-    });
+    const redis = restRedis(env);
     // idempotent: a request the client retries after a lost response cannot push the job twice.
     const client = new Client({ redis, idempotent: true });
     const jid = await client.performAsync(SendWelcome, body.email);
     return Response.json({ jid }, { status: 202 });
   },
+
+  /** The Cron Trigger: enqueue what is due at the trigger's time (one request for the table). */
+  async scheduled(controller: { scheduledTime: number }, env: Env): Promise<void> {
+    await cronTick({ redis: restRedis(env), periodic: table, now: controller.scheduledTime });
+  },
 };
+
+function restRedis(env: Env): Redis {
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    automaticDeserialization: false, // keep job payloads as the exact JSON text
+    enableTelemetry: false,
+  });
+}
