@@ -11,7 +11,9 @@ export {
   type ClientMiddlewareContext,
   type ClientOptions,
   IDEMPOTENT_TTL_SECONDS,
+  type PreparedJob,
   type PushItem,
+  type UniqueWriter,
 } from "./core/client";
 export { formatFloat, realMs, type TimestampUnit, timestampToMs, toTimestamp } from "./core/clock";
 export {
@@ -52,6 +54,14 @@ export type { Middleware } from "./core/middleware";
 export { RawJsonObject } from "./core/raw-json";
 export type { RedisInput } from "./core/redis-input";
 export type { StandardSchemaV1 } from "./core/standard-schema";
+export {
+  canonicalJson,
+  type UniqueMark,
+  type UniqueOptions,
+  uniqueDigest,
+  uniqueJobs,
+  uniqueKey,
+} from "./core/unique";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
 export type {
   BlockingRedisClient,

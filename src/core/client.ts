@@ -44,7 +44,15 @@ export interface ClientOptions {
    * Costs one small key per job for the TTL; pushes go as one EVALSHA (EVAL once per server).
    */
   idempotent?: boolean | { ttlSeconds?: number };
+  /**
+   * Unique jobs (`unique` on a definition or push): pass `uniqueJobs` from this package. Kept out
+   * of the client itself so an app that never pushes unique jobs does not ship their code.
+   */
+  unique?: UniqueWriter;
 }
+
+/** Writes a batch holding unique jobs in one atomic call, marking duplicates (core/unique.ts). */
+export type UniqueWriter = (client: Client, batch: PreparedJob[]) => Promise<void>;
 
 /** How long an idempotent push remembers a jid unless told otherwise. */
 export const IDEMPOTENT_TTL_SECONDS = 3600;
@@ -83,6 +91,7 @@ export class Client {
   readonly middleware: ClientMiddleware[];
   /** Marker TTL in seconds when pushes are idempotent; undefined otherwise. */
   readonly idempotentTtlSeconds: number | undefined;
+  readonly unique: UniqueWriter | undefined;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -95,6 +104,7 @@ export class Client {
       );
     }
     this.middleware = [...(options.middleware ?? [])];
+    this.unique = options.unique;
     const idempotent = options.idempotent;
     this.idempotentTtlSeconds = idempotent
       ? ((typeof idempotent === "object" ? idempotent.ttlSeconds : undefined) ??
@@ -121,7 +131,7 @@ export class Client {
     const prepared = await this.#prepare(template, item.args ?? [], item.at);
     if (!prepared) return null;
     await this.#write([prepared]);
-    return prepared.job.jid;
+    return prepared.duplicate ? null : prepared.job.jid;
   }
 
   /**
@@ -142,7 +152,7 @@ export class Client {
     }
     // Normalised once; every job of the call shares created_at, as in Sidekiq.
     const template = this.#template(item as PushItem, toTimestamp(realMs(), this.timestamps));
-    const jids: (string | null)[] = [];
+    const jobs: (Prepared | null)[] = [];
     for (let start = 0; start < argsList.length; start += BULK_BATCH_SIZE) {
       const batch: Prepared[] = [];
       for (let i = start; i < Math.min(start + BULK_BATCH_SIZE, argsList.length); i++) {
@@ -150,12 +160,12 @@ export class Client {
           ? (at as (number | Date)[])[i]
           : (at as number | Date | undefined);
         const prepared = await this.#prepare(template, argsList[i]!, jobAt);
-        jids.push(prepared ? prepared.job.jid : null);
+        jobs.push(prepared);
         if (prepared) batch.push(prepared);
       }
       if (batch.length > 0) await this.#write(batch);
     }
-    return jids;
+    return jobs.map((p) => (p && !p.duplicate ? p.job.jid : null));
   }
 
   /** `HardJob.perform_async(...)`: typed by the definition's schema. */
@@ -252,6 +262,12 @@ export class Client {
     assertJsonArgs(payload.class, payload.args);
     const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
     const nowMs = realMs();
+    // Expiring jobs: the deadline counts from when the job is due (Sidekiq Enterprise's rule).
+    if (payload.expiresIn) {
+      payload.edgekiq_expires_at =
+        Math.max(atSeconds ?? 0, nowMs / 1000) + Number(payload.expiresIn);
+      delete payload.expiresIn;
+    }
     if (atSeconds !== undefined && atSeconds > nowMs / 1000) {
       delete payload.enqueued_at;
       return { job: payload, score: atSeconds };
@@ -262,6 +278,11 @@ export class Client {
 
   /** One round trip: a MULTI, the push script (one job over TCP), or the idempotent script. */
   async #write(batch: Prepared[]): Promise<void> {
+    // Unique jobs: the writer the app passed in (core/unique.ts); without one, a clear error.
+    if (batch.some((p) => p.job.unique)) {
+      if (!this.unique) throw new ConfigError("unique jobs need Client({ unique: uniqueJobs })");
+      return this.unique(this, batch);
+    }
     const first = batch[0]!;
     if (
       batch.length === 1 &&
@@ -319,11 +340,14 @@ interface Template {
   definition: JobDefinition<any, any> | undefined;
 }
 
-interface Prepared {
+export interface PreparedJob {
   job: JobPayload;
   /** Epoch seconds to run at; absent for an immediate push. */
   score?: number;
+  /** Set by a unique write when the job's lock was held: nothing was pushed. */
+  duplicate?: boolean;
 }
+type Prepared = PreparedJob;
 
 function optionsOf(job: JobDefinition<any, any> | string): Record<string, unknown> {
   return typeof job === "string" ? {} : { ...job.options };

@@ -49,6 +49,14 @@ export const pushIdempotent: LuaScript = {
   sha1: "8a36026279bb33fb6ba6a3385d2667f913f5ebd2",
 };
 
+/** push-unique.lua */
+export const pushUnique: LuaScript = {
+  name: "pushUnique",
+  numberOfKeys: -1,
+  lua: "--[[\n  Unique push (edgekiq): takes each job's unique lock and pushes the job in one atomic call, so\n  no two pushes of the same job (same lock key) can both land while the lock is held, whichever\n  process, transport or host sends them. A job whose lock is already held is not pushed and is\n  counted. Jobs of the batch without a lock are pushed as the plain push does.\n\n  Input:\n    KEYS[1]      queues (the set of known queue names)\n    KEYS[2]      schedule\n    KEYS[3]      the duplicates counter (edgekiq:unique:duplicates)\n    KEYS[2+2i]   job i's lock key (edgekiq:unique:<digest>), or its queue key when it has no lock\n    KEYS[3+2i]   job i's queue:<name> list\n    ARGV[4i-3]   job i's queue name\n    ARGV[4i-2]   job i's score (epoch seconds), empty for an immediate push\n    ARGV[4i-1]   job i's JSON\n    ARGV[4i]     job i's lock: \"<ttl seconds>:<jid>\" (the lock's value is the jid, so only the\n                 job holding it releases it), or empty for no lock\n\n  Output:\n    one integer per job: 1 pushed, 0 duplicate (lock held, not pushed)\n]]\nlocal out = {}\nfor i = 1, (#KEYS - 3) / 2 do\n  local lock = ARGV[4 * i]\n  local take = true\n  if lock ~= \"\" then\n    local colon = string.find(lock, \":\", 1, true)\n    take = redis.call(\"set\", KEYS[2 + 2 * i], string.sub(lock, colon + 1), \"NX\", \"EX\",\n      string.sub(lock, 1, colon - 1))\n  end\n  if take then\n    local score = ARGV[4 * i - 2]\n    if score == \"\" then\n      redis.call(\"sadd\", KEYS[1], ARGV[4 * i - 3])\n      redis.call(\"lpush\", KEYS[3 + 2 * i], ARGV[4 * i - 1])\n    else\n      redis.call(\"zadd\", KEYS[2], score, ARGV[4 * i - 1])\n    end\n    out[i] = 1\n  else\n    redis.call(\"incr\", KEYS[3])\n    out[i] = 0\n  end\nend\nreturn out\n",
+  sha1: "c60b061d69e32db0ca70042a7d3fd17f6b5d5444",
+};
+
 /** quarantine-utf8-2.lua */
 export const quarantineUtf8: LuaScript = {
   name: "quarantineUtf8",
@@ -71,4 +79,12 @@ export const requeueStrays: LuaScript = {
   numberOfKeys: 2,
   lua: "--[[\n  Puts stranded jobs of a live process back on their queue. A job is stranded when Redis moved\n  it into the in-progress list but the reply never reached the worker (the connection dropped\n  after the script or BLMOVE ran, and the client re-sent the command, which moved other jobs).\n  The worker passes the strings it found in its list, twice in a row an orphan-check interval\n  apart, without holding them. Each one goes back to the FRONT of its queue, only if it is still\n  in the list (a late acknowledgement may have removed it meanwhile): never twice, never lost.\n\n  Input:\n    KEYS[1]  the in-progress list\n    KEYS[2]  queue:<q>\n    ARGV     the stranded job strings\n\n  Output:\n    the number of jobs put back\n]]\nlocal n = 0\nfor i = 1, #ARGV do\n  if redis.call(\"lrem\", KEYS[1], 1, ARGV[i]) == 1 then\n    redis.call(\"rpush\", KEYS[2], ARGV[i])\n    n = n + 1\n  end\nend\nreturn n\n",
   sha1: "f0f8e9890c6f9efe8af2d334aac0f2e7d916c996",
+};
+
+/** unique-release-1.lua */
+export const uniqueRelease: LuaScript = {
+  name: "uniqueRelease",
+  numberOfKeys: 1,
+  lua: "--[[\n  Releases a unique lock only if the job releasing it still holds it: after `for` seconds the\n  lock expires and a new push of the same job may take it, and the first job's late release must\n  not free the second one's lock.\n\n  Input:\n    KEYS[1]  the lock key (edgekiq:unique:<digest>)\n    ARGV[1]  the jid of the job releasing it\n\n  Output:\n    1 if released, 0 if the lock was not held by this job\n]]\nif redis.call(\"get\", KEYS[1]) == ARGV[1] then\n  return redis.call(\"del\", KEYS[1])\nend\nreturn 0\n",
+  sha1: "55c2f91481e3cf68cdb3fe173224feae09638e3e",
 };

@@ -1,0 +1,16 @@
+--[[
+  Releases a unique lock only if the job releasing it still holds it: after `for` seconds the
+  lock expires and a new push of the same job may take it, and the first job's late release must
+  not free the second one's lock.
+
+  Input:
+    KEYS[1]  the lock key (edgekiq:unique:<digest>)
+    ARGV[1]  the jid of the job releasing it
+
+  Output:
+    1 if released, 0 if the lock was not held by this job
+]]
+if redis.call("get", KEYS[1]) == ARGV[1] then
+  return redis.call("del", KEYS[1])
+end
+return 0
