@@ -27,6 +27,7 @@ import { JobTimeoutError, UnknownJobError } from "./errors";
 import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
+import type { JobFlow } from "./job-flow";
 import { planFailure, type RetryConfig } from "./job-retry";
 import type { Ledger } from "./ledger";
 import type { Logger } from "./logger";
@@ -47,6 +48,8 @@ export interface ProcessorDeps {
   readonly retryConfig: RetryConfig;
   readonly stats: JobStats;
   readonly report: Report;
+  /** Unique-lock releases and expiring jobs (job-flow.ts); absent in tests that need neither. */
+  readonly flow?: JobFlow;
 }
 
 /** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
@@ -57,6 +60,8 @@ export class Processor {
   readonly #shutdown = new AbortController();
   /** True once a hard stop handed the unfinished jobs back to their queues. */
   #abandoned = false;
+  /** Command lists `#fail` planned as a death (not a retry): the unique lock goes with them. */
+  readonly #deaths = new WeakSet<RedisCommand[]>();
 
   constructor(private readonly d: ProcessorDeps) {}
 
@@ -105,10 +110,18 @@ export class Processor {
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
     if (d.logArgs) fields.args = payload.args;
+    const flow = payload.edgekiq_unique || payload.edgekiq_expires_at ? d.flow : undefined;
+    // Expired: never run late. Dropped, logged and counted; acknowledged like a finished job.
+    if (flow?.isExpired(payload)) {
+      d.logger.warn("expired", { ...fields, expires_at: payload.edgekiq_expires_at });
+      await flow.dropExpired(payload);
+      return "ack";
+    }
     let error: Error | undefined;
     try {
       if (!reg) throw new UnknownJobError(payload.class);
       d.logger.info("start", fields);
+      if (flow) await flow.release(payload, "start");
       const timeout = reg.options.timeoutSeconds ?? d.timeoutSeconds;
       let timeoutCtl: AbortController | undefined;
       if (timeout) timeoutCtl = new AbortController();
@@ -140,6 +153,7 @@ export class Processor {
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
     if (!error) {
       d.logger.info("done", fields);
+      if (flow) await flow.release(payload, "success");
       return "ack";
     }
     fields.error_class = error.name;
@@ -147,6 +161,8 @@ export class Processor {
     d.logger.warn("fail", fields);
     const kill = error instanceof JobValidationError;
     const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
+    // A unique job that died frees its lock (a retry keeps it).
+    if (flow && this.#deaths.has(commands)) await flow.release(payload, "dead");
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     return commands;
   }
@@ -202,10 +218,12 @@ export class Processor {
         this.d.retryConfig,
       );
       commands = plan.commands;
+      if (plan.outcome.kind !== "retried") this.#deaths.add(commands);
     } catch (err) {
       // Should not happen (the payload parsed once already); keep the job visible in `dead`.
       this.d.report(err, { context: "Error scheduling a retry", jobstr: json });
       commands = deadCommands(this.d.retryConfig.keys, json, Date.now());
+      this.#deaths.add(commands);
     }
     commands.push(ack);
     return commands;

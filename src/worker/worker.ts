@@ -21,6 +21,7 @@ import type { BlockingRedisClient } from "../redis/types";
 import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
+import { JobFlow } from "./job-flow";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
 import { consoleLogger, type Logger } from "./logger";
 import { checkOptions, connect, type WorkerOptions } from "./options";
@@ -105,6 +106,7 @@ export class Worker extends WorkerEvents {
         },
         // The heartbeat, built next, reads this capsule; its counters take the capsule's jobs.
         stats: { jobDone: (klass, ms, failed) => this.#heartbeat.jobDone(klass, ms, failed) },
+        flow: new JobFlow(redis, keys, report),
       },
       report,
     });
