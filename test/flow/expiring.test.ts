@@ -24,7 +24,7 @@ describe("expiring jobs", () => {
     expect(job.expiresIn).toBeUndefined();
     expect(job.edgekiq_expires_at).toBeGreaterThanOrEqual(before + 30);
     expect(job.edgekiq_expires_at).toBeLessThan(before + 32);
-    const [scheduled] = (await t.redis.zrange("schedule", 0, -1)).map((j) => JSON.parse(j));
+    const [scheduled] = (await t.redis.zrange("schedule", 0, "-1")).map((j) => JSON.parse(j));
     expect(scheduled.edgekiq_expires_at).toBeCloseTo(at + 30, 3);
   });
 

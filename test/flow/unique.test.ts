@@ -189,7 +189,7 @@ describe("the worker releases unique locks", () => {
     await waitFor(async () => (await t.redis.zcard("retry")) === 1, { what: "retry" });
     expect(await t.redis.get(lock)).toBe(jid);
     // Make the retry due now; it fails again and dies.
-    const [member] = await t.redis.zrange("retry", 0, 0);
+    const [member] = await t.redis.zrange("retry", "0", "0");
     await t.redis.zadd("retry", 0, member!);
     await waitFor(async () => (await t.redis.zcard("dead")) === 1, { what: "death" });
     await waitFor(async () => (await t.redis.exists(lock)) === 0, { what: "release on death" });
