@@ -16,6 +16,7 @@ import { ReliableFetch } from "./fetch";
 import { Ledger } from "./ledger";
 import { Manager } from "./manager";
 import { Processor, type ProcessorDeps } from "./processor";
+import { QueueStates } from "./queue-states";
 import type { QueueConfig } from "./queues";
 import { StrayCheck } from "./strays";
 
@@ -35,6 +36,8 @@ export class Capsule {
   readonly ledger: Ledger;
   readonly fetch: ReliableFetch;
   readonly strays: StrayCheck;
+  /** Paused and capped queues; the worker refreshes them (queue-states.ts). */
+  readonly states: QueueStates;
   readonly #writes: AckBatcher;
   readonly #manager: Manager;
 
@@ -47,7 +50,16 @@ export class Capsule {
     );
     const fetch = new ReliableFetch(redis, o.keys, ledger, o.identity, queues);
     const processor = new Processor({ ...o.processing, queues, ledger, fetch, writes, report });
+    const states = new QueueStates(
+      redis,
+      o.keys,
+      queues,
+      () => this.#manager.statesChanged(),
+      report,
+    );
+    this.states = states;
     this.#manager = new Manager({
+      states,
       fetch,
       writes,
       processor,

@@ -28,6 +28,7 @@ import { checkOptions, connect, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
 import { type Platform, webPlatform } from "./platform";
 import { Poller } from "./poller";
+import { QUEUE_STATE_REFRESH_SECONDS } from "./queue-states";
 import { parseQueues, type QueueConfig } from "./queues";
 import { Registry } from "./registry";
 import { handleSignal, listenForSignals } from "./signals";
@@ -209,8 +210,11 @@ export class Worker extends WorkerEvents {
       concurrency: this.concurrency,
       queues: this.queueConfig.names,
     });
+    // Paused and capped queues are known before the first fetch, then re-read every second.
+    await this.#capsule.states.refresh();
     this.#capsule.start();
     const timers = this.#timers;
+    timers.every(QUEUE_STATE_REFRESH_SECONDS, () => this.#capsule.states.refresh());
     timers.every(this.heartbeatInterval, () => this.#beat());
     const orphanEvery = this.#o.orphanCheckInterval ?? 60;
     timers.every(orphanEvery, () =>
