@@ -27,6 +27,8 @@ export interface JobOptions {
   unique?: UniqueOptions;
   /** Seconds after it is due that the job is dropped instead of run late. */
   expiresIn?: number;
+  /** Limiters (`Limiter.concurrent(...)` etc. from edgekiq/worker) the worker runs the job within. */
+  limits?: readonly { within<T>(fn: () => T | Promise<T>): Promise<T> }[];
   /** Any other Sidekiq option (`retry_for`, `log_level`, …) is copied into the payload as is. */
   [option: string]: unknown;
 }

@@ -19,7 +19,8 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "JOB_TIMEOUT"
   | "SHUTDOWN"
-  | "BRIDGE_REQUEST";
+  | "BRIDGE_REQUEST"
+  | "OVER_LIMIT";
 
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
 export abstract class EdgekiqError extends Error {

@@ -17,6 +17,14 @@ export {
 } from "./job-retry";
 export type { RunningJob } from "./ledger";
 export {
+  bindLimiters,
+  type ConcurrentOptions,
+  Limiter,
+  type LimiterOptions,
+  OverLimitError,
+} from "./limiter";
+export { DEFAULT_MAX_RESCHEDULES, defaultOverLimitBackoff } from "./limits";
+export {
   consoleLogger,
   createLogger,
   type LogFields,

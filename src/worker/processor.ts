@@ -30,6 +30,7 @@ import type { JobStats } from "./heartbeat";
 import type { JobFlow } from "./job-flow";
 import { planFailure, type RetryConfig } from "./job-retry";
 import type { Ledger } from "./ledger";
+import { limitsOf, OverLimitError, overLimitPlan, withinAll } from "./limits";
 import type { Logger } from "./logger";
 import type { Registry } from "./registry";
 import type { JobContext, Registration, ServerMiddleware } from "./types";
@@ -140,6 +141,18 @@ export class Processor {
     } catch (err) {
       error = coerceError(err);
     }
+    // Over a limiter's limit: rescheduled, not failed (until maxReschedules; then a failure).
+    if (error instanceof OverLimitError && !this.#abandoned) {
+      const plan = overLimitPlan(reg, payload, json, this.d.retryConfig.keys.schedule);
+      if (plan) {
+        d.logger.info("over limit; rescheduled", {
+          ...fields,
+          limiter: error.limiter,
+          in: plan.in,
+        });
+        return [...plan.commands, d.fetch.ackCommand(entry)];
+      }
+    }
     const finished = monoMs();
     // Sidekiq's class for metrics is `wrapped || class` (not display_class); whole ms, as
     // Sidekiq's two whole-millisecond clock readings.
@@ -174,10 +187,12 @@ export class Processor {
     timeout: number | undefined,
     timeoutCtl: AbortController | undefined,
   ): Promise<void> {
-    const work = async () => {
+    const run = async () => {
       const args = reg.definition ? await reg.definition.validate(payload.args) : payload.args;
       await reg.handler(args, ctx);
     };
+    const limits = limitsOf(reg);
+    const work = limits ? () => withinAll(limits, run) : run;
     if (!timeout || !timeoutCtl) return work();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {

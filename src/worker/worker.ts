@@ -23,6 +23,7 @@ import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
 import { JobFlow } from "./job-flow";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
+import { bindLimiters } from "./limiter";
 import { consoleLogger, type Logger } from "./logger";
 import { checkOptions, connect, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
@@ -73,6 +74,8 @@ export class Worker extends WorkerEvents {
     this.#ownsAdapter = owned;
     const keys = new Keys(options.namespace);
     this.keys = keys;
+    // Limiters that name no Redis use the first worker's (limiter.ts).
+    bindLimiters(redis, keys);
     this.concurrency = options.concurrency ?? 10;
     this.queueConfig = parseQueues(options.queues);
     this.logger = options.logger ?? consoleLogger();
