@@ -12,6 +12,7 @@ export {
   UnsupportedError,
 } from "../core/errors";
 export { type ApiContext, type ApiOptions, toContext } from "./context";
+export { type LimiterState, limiterStates, type UniqueLockInfo, UniqueLocks } from "./flow";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
 export {
