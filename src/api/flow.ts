@@ -9,7 +9,7 @@ import {
   limiterKey,
   limiterOverKey,
 } from "../core/limiter-keys";
-import { type UniqueMark, uniqueDuplicatesKey, uniqueKey } from "../core/unique";
+import { type UniqueMark, uniqueDigest, uniqueDuplicatesKey, uniqueKey } from "../core/unique";
 import {
   type ApiContext,
   type ApiOptions,
@@ -56,17 +56,25 @@ export class UniqueLocks {
     return replyNumber(await this.ctx.redis.call(["get", uniqueDuplicatesKey(this.ctx.keys)]));
   }
 
-  /** The lock of a job (its payload or payload JSON), or undefined if it is not a unique job. */
-  async forJob(job: string | Record<string, unknown>): Promise<UniqueLockInfo | undefined> {
-    const payload = typeof job === "string" ? (JSON.parse(job) as Record<string, unknown>) : job;
-    const mark = payload.edgekiq_unique as UniqueMark | undefined;
-    if (!mark || typeof mark.digest !== "string") return undefined;
-    const key = uniqueKey(this.ctx.keys, mark.digest);
+  /** The lock a job of this class, queue and args takes (`by` not applied: pass its result). */
+  async forArgs(className: string, queue: string, args: unknown): Promise<UniqueLockInfo> {
+    return this.#info(uniqueKey(this.ctx.keys, await uniqueDigest(className, queue, args)));
+  }
+
+  async #info(key: string): Promise<UniqueLockInfo> {
     const [holder, ttl] = await this.ctx.redis.pipeline([
       ["get", key],
       ["ttl", key],
     ]);
     return { key, holder: replyString(holder), ttl: replyNumber(ttl) };
+  }
+
+  /** The lock of a job (its payload or payload JSON), or undefined if it is not a unique job. */
+  async forJob(job: string | Record<string, unknown>): Promise<UniqueLockInfo | undefined> {
+    const payload = typeof job === "string" ? (JSON.parse(job) as Record<string, unknown>) : job;
+    const mark = payload.edgekiq_unique as UniqueMark | undefined;
+    if (!mark || typeof mark.digest !== "string") return undefined;
+    return this.#info(uniqueKey(this.ctx.keys, mark.digest));
   }
 }
 

@@ -19,6 +19,7 @@ import { ASSETS } from "./assets.gen";
 import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
 import { busyRoutes } from "./pages/busy";
+import { flowRoutes } from "./pages/flow";
 import { jobSetRoutes } from "./pages/job-sets";
 import { metricsRoutes } from "./pages/metrics";
 import { overviewRoutes } from "./pages/overview";
@@ -164,6 +165,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   jobSetRoutes(app);
   searchRoutes(app);
   metricsRoutes(app);
+  flowRoutes(app);
 
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));

@@ -25,6 +25,7 @@ const TABS = [
   ["/scheduled", "Scheduled"],
   ["/morgue", "Dead"],
   ["/metrics", "Metrics"],
+  ["/flow", "Flow"],
 ] as const;
 
 export function assetUrl(base: string, name: keyof typeof ASSETS): string {
