@@ -62,13 +62,14 @@ for (const viewport of VIEWPORTS) {
         `/queues/default/jobs/${encodeURIComponent(`0-${queuedJid}`)}`,
         "/morgue",
         "/metrics",
+        "/flow",
         `/search?jid=${jid(21)}`,
       ];
       for (const path of paths) {
         const { page, errors } = await web.open(path, context);
         await page.waitForLoadState("load");
         const tabs = page.locator(".tabs a");
-        expect(await tabs.count(), path).toBe(7);
+        expect(await tabs.count(), path).toBe(8);
         for (const tab of await tabs.all()) {
           const label = `${path}: tab ${await tab.textContent()}`;
           expect(await tab.isVisible(), label).toBe(true);
