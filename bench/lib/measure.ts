@@ -46,10 +46,13 @@ export async function measureDrain(
   h: Harness,
   system: SystemAdapter,
   concurrency: number,
+  /** edgekiq's flow control in both children (BENCH_FLOW): a unique lock per job, or a limiter. */
+  flow?: "unique" | "limiter",
 ): Promise<DrainResult> {
   const jobs = h.opts.jobs;
+  const flowEnv: Record<string, string> = flow ? { BENCH_FLOW: flow } : {};
   await h.admin.flushdb();
-  await produce(h, system, "tcp", "bulk", jobs);
+  await produce(h, system, "tcp", "bulk", jobs, flowEnv);
   await expectPending(h, system, jobs, "after pre-push");
 
   const redisCpuBefore = await redisCpuMs(h.admin);
@@ -57,6 +60,7 @@ export async function measureDrain(
     BENCH_CONCURRENCY: String(concurrency),
     BENCH_EXPECTED: String(jobs),
     BENCH_MODE: "drain",
+    ...flowEnv,
   });
   const rss = sampleRss(worker.pid);
   try {
@@ -153,10 +157,11 @@ function produce(
   transport: Transport,
   mode: ProducerMode,
   jobs: number,
+  env: Record<string, string> = {},
 ): Promise<ProducerReport> {
   return finishProducer(
     system,
-    startProducer(h, system, transport, mode, jobs),
+    startProducer(h, system, transport, mode, jobs, env),
     jobs,
     transport,
     mode,

@@ -6,6 +6,7 @@
 import { Redis as Upstash } from "@upstash/redis";
 import { Redis } from "ioredis";
 import { Client } from "../../src/core/client";
+import { uniqueJobs } from "../../src/core/unique";
 import { runProducer } from "../lib/producer";
 import { WARMUP_ARG } from "../lib/protocol";
 
@@ -20,7 +21,9 @@ const redis =
     automaticDeserialization: false,
     enableTelemetry: false,
   });
-const client = new Client({ redis });
+const client = new Client({ redis, unique: uniqueJobs });
+// BENCH_FLOW=unique: every job takes a unique lock of its own (the worker releases it on success).
+const unique = env.BENCH_FLOW === "unique" ? { unique: { for: 3600 } } : {};
 
 await runProducer({
   // A warm-up the enqueue-only token may send (PING is not in its scope): SADD is half a push.
@@ -28,7 +31,7 @@ await runProducer({
     await client.redis.call(["sadd", client.keys.queues, "default"]);
   },
   bulk: async (indexes) => {
-    await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]) });
+    await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]), ...unique });
   },
   one: async (i) => {
     await client.push({ class: "NoopJob", args: [i] });
