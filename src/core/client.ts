@@ -22,6 +22,7 @@ import { dumpJob } from "./json";
 import { Keys } from "./keys";
 import { type Middleware, runChain } from "./middleware";
 import { type RedisInput, toRedisClient } from "./redis-input";
+import type { UniqueOptions } from "./unique";
 
 /** Context a client middleware gets beside the job. */
 export interface ClientMiddlewareContext {
@@ -67,6 +68,10 @@ export interface PushItem {
   retry?: RetryOption;
   jid?: string;
   tags?: string[];
+  /** A unique job (core/unique.ts): needs `new Client({ unique: uniqueJobs })`. */
+  unique?: UniqueOptions;
+  /** Seconds after it is due that the job is dropped instead of run late. */
+  expiresIn?: number;
   [extra: string]: unknown;
 }
 
@@ -76,6 +81,8 @@ export interface BulkItem {
   queue?: string;
   retry?: RetryOption;
   tags?: string[];
+  unique?: UniqueOptions;
+  expiresIn?: number;
   /** One time for all jobs, or one per job. */
   at?: number | Date | ReadonlyArray<number | Date>;
   [extra: string]: unknown;

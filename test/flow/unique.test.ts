@@ -106,7 +106,7 @@ describe("unique push", () => {
       /unique\.for must be a positive/,
     );
     await expect(
-      tcp.push({ class: "X", args: [], unique: { for: 5, until: "never" } }),
+      tcp.push({ class: "X", args: [], unique: { for: 5, until: "never" as "start" } }),
     ).rejects.toThrow(/until must be "start" or "success"/);
     expect(await t.redis.llen("queue:default")).toBe(0);
   });
