@@ -16,6 +16,7 @@ import {
   UnsupportedError,
 } from "../../../src/core/errors";
 import { JobTimeoutError, ShutdownError, UnknownJobError } from "../../../src/worker/errors";
+import { OverLimitError } from "../../../src/worker/limiter";
 
 const ROOT = join(import.meta.dirname, "../../..");
 
@@ -32,6 +33,7 @@ const errors: EdgekiqError[] = [
   new JobTimeoutError("HardJob", 1),
   new ShutdownError(),
   new BridgeHttpError(400, "x"),
+  new OverLimitError("x"),
 ];
 
 describe("EdgekiqError", () => {
