@@ -14,7 +14,7 @@ import type { Keys } from "../core/keys";
 import type { UniqueMark } from "../core/unique";
 import { uniqueKey } from "../core/unique";
 import { uniqueRelease } from "../redis/scripts/index.gen";
-import type { RedisClient } from "../redis/types";
+import type { RedisClient, RedisCommand } from "../redis/types";
 import type { Report } from "./exception-handler";
 
 /** Where the worker counts dropped expired jobs. */
@@ -35,20 +35,30 @@ export class JobFlow {
     return typeof at === "number" && nowMs / 1000 > at;
   }
 
-  /** Counts a dropped expired job and frees its unique lock, if any (it will never run). */
-  async dropExpired(payload: JobPayload): Promise<void> {
-    try {
-      await this.redis.call(["incr", expiredCounterKey(this.keys)]);
-    } catch (err) {
-      this.report(err, { context: "Error counting an expired job", job: payload });
-    }
-    await this.release(payload, "dead");
+  /** What drops an expired job, besides its acknowledgement: count it, free its unique lock. */
+  expiredCommands(payload: JobPayload): RedisCommand[] {
+    const release = this.releaseCommand(payload, "dead");
+    const count: RedisCommand = ["incr", expiredCounterKey(this.keys)];
+    return release ? [count, release] : [count];
   }
 
   /**
-   * Releases the job's unique lock if `moment` is when it should go: "start" and "success" per
-   * the job's `until`, "dead" always.
+   * The command that releases the job's unique lock if `moment` is when it should go ("start" and
+   * "success" per the job's `until`, "dead" always), to run in the same batched MULTI as the
+   * job's acknowledgement or death: no round trip of its own. EVAL, not EVALSHA, since a MULTI
+   * cannot fall back on NOSCRIPT; Redis caches the compiled script by its text.
    */
+  releaseCommand(
+    payload: JobPayload,
+    moment: "start" | "success" | "dead",
+  ): RedisCommand | undefined {
+    const mark = payload.edgekiq_unique as UniqueMark | undefined;
+    if (!mark || typeof mark.digest !== "string") return undefined;
+    if (moment !== "dead" && (mark.until ?? "success") !== moment) return undefined;
+    return ["eval", uniqueRelease.lua, 1, uniqueKey(this.keys, mark.digest), payload.jid];
+  }
+
+  /** Releases the lock now (at start, where no write follows), as `releaseCommand` decides. */
   async release(payload: JobPayload, moment: "start" | "success" | "dead"): Promise<void> {
     const mark = payload.edgekiq_unique as UniqueMark | undefined;
     if (!mark || typeof mark.digest !== "string") return;

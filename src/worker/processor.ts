@@ -115,8 +115,7 @@ export class Processor {
     // Expired: never run late. Dropped, logged and counted; acknowledged like a finished job.
     if (flow?.isExpired(payload)) {
       d.logger.warn("expired", { ...fields, expires_at: payload.edgekiq_expires_at });
-      await flow.dropExpired(payload);
-      return "ack";
+      return [...flow.expiredCommands(payload), d.fetch.ackCommand(entry)];
     }
     let error: Error | undefined;
     try {
@@ -166,8 +165,9 @@ export class Processor {
     fields.elapsed_ms = Math.round((finished - started) * 10) / 10;
     if (!error) {
       d.logger.info("done", fields);
-      if (flow) await flow.release(payload, "success");
-      return "ack";
+      // A unique job's lock goes in the same batched write as its acknowledgement.
+      const release = flow?.releaseCommand(payload, "success");
+      return release ? [d.fetch.ackCommand(entry), release] : "ack";
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
@@ -175,7 +175,10 @@ export class Processor {
     const kill = error instanceof JobValidationError;
     const commands = await this.#fail(reg, queue, json, error, d.fetch.ackCommand(entry), kill);
     // A unique job that died frees its lock (a retry keeps it).
-    if (flow && this.#deaths.has(commands)) await flow.release(payload, "dead");
+    if (flow && this.#deaths.has(commands)) {
+      const release = flow.releaseCommand(payload, "dead");
+      if (release) commands.push(release);
+    }
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     return commands;
   }

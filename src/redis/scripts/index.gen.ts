@@ -101,6 +101,6 @@ export const requeueStrays: LuaScript = {
 export const uniqueRelease: LuaScript = {
   name: "uniqueRelease",
   numberOfKeys: 1,
-  lua: "--[[\n  Releases a unique lock only if the job releasing it still holds it: after `for` seconds the\n  lock expires and a new push of the same job may take it, and the first job's late release must\n  not free the second one's lock.\n\n  Input:\n    KEYS[1]  the lock key (edgekiq:unique:<digest>)\n    ARGV[1]  the jid of the job releasing it\n\n  Output:\n    1 if released, 0 if the lock was not held by this job\n]]\nif redis.call(\"get\", KEYS[1]) == ARGV[1] then\n  return redis.call(\"del\", KEYS[1])\nend\nreturn 0\n",
-  sha1: "55c2f91481e3cf68cdb3fe173224feae09638e3e",
+  lua: "--[[\n  Releases a unique lock only if the job releasing it still holds it: after `for` seconds the\n  lock expires and a new push of the same job may take it, and the first job's late release must\n  not free the second one's lock. It never raises an error (a key of another type is left alone):\n  it runs inside the worker's batched MULTI of finishing writes, which an error would make retry.\n\n  Input:\n    KEYS[1]  the lock key (edgekiq:unique:<digest>)\n    ARGV[1]  the jid of the job releasing it\n\n  Output:\n    1 if released, 0 if the lock was not held by this job\n]]\nlocal holder = redis.pcall(\"get\", KEYS[1])\nif holder == ARGV[1] then\n  return redis.call(\"del\", KEYS[1])\nend\nreturn 0\n",
+  sha1: "f2c22b3bfe2dea3c764de46da1c150379d92592b",
 };
