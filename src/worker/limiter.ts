@@ -107,8 +107,10 @@ export class Limiter {
     try {
       return await fn();
     } finally {
+      // Not awaited: the caller goes on while the lease is returned (held a moment longer, which
+      // can only refuse someone, never admit too many); a lost reply leaves it to lockTimeout.
       if (this.kind === "concurrent") {
-        await redis.call(["zrem", limiterKey(keys, this.name), token]).catch(() => undefined);
+        redis.call(["zrem", limiterKey(keys, this.name), token]).catch(() => undefined);
       }
     }
   }
