@@ -163,6 +163,19 @@ async function main(argv: string[]): Promise<number> {
           });
         }
       }
+      // edgekiq's flow control (issue 16), today's edgekiq only: a baseline may predate it.
+      if (opts.phases.includes("flow")) {
+        const c = opts.concurrencies[0]!;
+        for (const flow of ["unique", "limiter"] as const) {
+          for (const s of order) {
+            if (s.name !== "edgekiq" || !can(s, "worker") || !can(s, "producer")) continue;
+            const key = `drain_${flow}_c${c}`;
+            await record(s, key, async () => ({
+              [key]: (await measureDrain(harness, s, c, {}, flow)).rate,
+            }));
+          }
+        }
+      }
       if (opts.phases.includes("enqueue")) {
         for (const transport of ["tcp", "rest"] as Transport[]) {
           for (const mode of ["one", "bulk"] as const) {

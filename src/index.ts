@@ -27,7 +27,9 @@ export {
   type ClientMiddlewareContext,
   type ClientOptions,
   IDEMPOTENT_TTL_SECONDS,
+  type PreparedJob,
   type PushItem,
+  type UniqueWriter,
 } from "./core/client";
 export { formatFloat, realMs, type TimestampUnit, timestampToMs, toTimestamp } from "./core/clock";
 export {
@@ -101,6 +103,14 @@ export {
   waitFor,
 } from "./core/results";
 export type { StandardSchemaV1 } from "./core/standard-schema";
+export {
+  canonicalJson,
+  type UniqueMark,
+  type UniqueOptions,
+  uniqueDigest,
+  uniqueJobs,
+  uniqueKey,
+} from "./core/unique";
 export { fromUpstash, isUpstash, type UpstashConfig, type UpstashLike } from "./redis/rest";
 export type {
   BlockingRedisClient,

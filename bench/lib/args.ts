@@ -9,7 +9,7 @@
 export const SYSTEMS = ["edgekiq", "bullmq", "sidekiq"] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
-export const PHASES = ["drain", "enqueue", "latency"] as const;
+export const PHASES = ["drain", "enqueue", "latency", "flow"] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -49,7 +49,9 @@ export const USAGE = `usage: tsx bench/run.ts [options]
                           systems to run (edgekiq, bullmq, sidekiq; --only is the same flag)
   --baseline REF          also run edgekiq built from the git ref REF (e.g. main, HEAD~3), as
                           "edgekiq@<short sha>", with an edgekiq/edgekiq@<short sha> ratio
-  --phases drain,enqueue,latency
+  --phases drain,enqueue,latency,flow
+                          (flow: edgekiq's drain with a unique lock per job, and with a
+                          concurrent limiter, at the first concurrency)
   --out FILE              raw results file (default bench/results/<timestamp>.json)`;
 
 export function parseArgs(argv: string[]): BenchOptions {

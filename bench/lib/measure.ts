@@ -51,10 +51,13 @@ export async function measureDrain(
   system: SystemAdapter,
   concurrency: number,
   producerEnv: Record<string, string> = {},
+  /** edgekiq's flow control in both children (BENCH_FLOW): a unique lock per job, or a limiter. */
+  flow?: "unique" | "limiter",
 ): Promise<DrainResult> {
   const jobs = h.opts.jobs;
+  const flowEnv: Record<string, string> = flow ? { BENCH_FLOW: flow } : {};
   await h.admin.flushdb();
-  await produce(h, system, "tcp", "bulk", jobs, producerEnv);
+  await produce(h, system, "tcp", "bulk", jobs, { ...producerEnv, ...flowEnv });
   await expectPending(h, system, jobs, "after pre-push");
 
   const redisCpuBefore = await redisCpuMs(h.admin);
@@ -62,6 +65,7 @@ export async function measureDrain(
     BENCH_CONCURRENCY: String(concurrency),
     BENCH_EXPECTED: String(jobs),
     BENCH_MODE: "drain",
+    ...flowEnv,
   });
   const rss = sampleRss(worker.pid);
   try {

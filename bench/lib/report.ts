@@ -75,6 +75,23 @@ export function figuresFor(opts: BenchOptions): Figure[] {
       });
     }
   }
+  if (has("flow")) {
+    const c = opts.concurrencies[0];
+    figures.push(
+      {
+        key: `drain_unique_c${c}`,
+        label: `drain, unique lock per job c=${c}`,
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+      {
+        key: `drain_limiter_c${c}`,
+        label: `drain, concurrent limiter c=${c}`,
+        unit: "jobs/s",
+        higherIsBetter: true,
+      },
+    );
+  }
   if (has("enqueue")) {
     figures.push(
       {

@@ -9,6 +9,7 @@ import { Redis as Upstash } from "@upstash/redis";
 import { Redis } from "ioredis";
 import { Batch } from "../../src/core/batch/batch";
 import { Client } from "../../src/core/client";
+import { uniqueJobs } from "../../src/core/unique";
 import { runProducer } from "../lib/producer";
 import { WARMUP_ARG } from "../lib/protocol";
 
@@ -23,8 +24,10 @@ const redis =
     automaticDeserialization: false,
     enableTelemetry: false,
   });
-const client = new Client({ redis });
+const client = new Client({ redis, unique: uniqueJobs });
 const batch = env.BENCH_IN_BATCH === "1" ? new Batch(client, { description: "bench" }) : undefined;
+// BENCH_FLOW=unique: every job takes a unique lock of its own (the worker releases it on success).
+const unique = env.BENCH_FLOW === "unique" ? { unique: { for: 3600 } } : {};
 
 await runProducer({
   // A warm-up the enqueue-only token may send (PING is not in its scope): SADD is half a push.
@@ -38,7 +41,7 @@ await runProducer({
       });
       return;
     }
-    await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]) });
+    await client.pushBulk({ class: "NoopJob", args: indexes.map((i) => [i]), ...unique });
   },
   one: async (i) => {
     await client.push({ class: "NoopJob", args: [i] });

@@ -10,7 +10,7 @@
  */
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
-import { consoleLogger, type Platform, periodic, Worker } from "../../src/worker/index";
+import { consoleLogger, Limiter, type Platform, periodic, Worker } from "../../src/worker/index";
 import { DONE_KEY, READY_KEY, WARMUP_ARG } from "../lib/protocol";
 import { Recorder } from "../lib/recorder";
 
@@ -44,11 +44,21 @@ const worker = new Worker({
     }),
   ),
 });
-worker.register("NoopJob", (args: unknown[]) => {
-  if (args[0] === WARMUP_ARG) return;
-  recorder.start(args[0]);
-  recorder.end();
-});
+// BENCH_FLOW=limiter: every job runs within a fleet-wide concurrent limiter as wide as the
+// worker, so it never refuses: the figure is the cost of taking and returning a lease per job.
+const limits =
+  env.BENCH_FLOW === "limiter"
+    ? [Limiter.concurrent("bench", Number(env.BENCH_CONCURRENCY ?? 10), { lockTimeout: 60 })]
+    : undefined;
+worker.register(
+  "NoopJob",
+  (args: unknown[]) => {
+    if (args[0] === WARMUP_ARG) return;
+    recorder.start(args[0]);
+    recorder.end();
+  },
+  limits ? { limits } : {},
+);
 
 await worker.start();
 await control.lpush(READY_KEY, "1");

@@ -19,6 +19,7 @@ export {
   fleetMetricFamilies,
   fleetMetrics,
 } from "./fleet-metrics";
+export { type LimiterState, limiterStates, type UniqueLockInfo, UniqueLocks } from "./flow";
 export { JobRecord } from "./job-record";
 export { DeadSet, JobSet, RetrySet, ScheduledSet, SortedEntry } from "./job-set";
 export {

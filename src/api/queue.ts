@@ -7,6 +7,9 @@
  * 2. size, latency (seconds the oldest job has waited), paging, `findJob(jid)` (O(n), as Sidekiq).
  * 3. `QueueJob#delete`: `LREM queue:<q> 1 <exact stored string>`; `clear`: UNLINK + SREM in MULTI.
  */
+
+import { ArgumentError } from "../core/errors";
+import { pausedQueuesKey, queueCapsKey } from "../core/queue-state-keys";
 import {
   type ApiContext,
   type ApiOptions,
@@ -218,6 +221,65 @@ export class Queue {
       ["unlink", this.#key],
       ["srem", this.ctx.keys.queues, this.name],
     ]);
+  }
+
+  // --- flow control (edgekiq processes only; Ruby Sidekiq ignores these) ----------------------
+
+  /**
+   * Pauses the queue: every edgekiq process stops fetching from it within about a second;
+   * running jobs finish and pushes still land. Ruby Sidekiq processes keep fetching.
+   */
+  async pause(): Promise<void> {
+    await this.ctx.redis.call(["sadd", pausedQueuesKey(this.ctx.keys), this.name]);
+  }
+
+  async unpause(): Promise<void> {
+    await this.ctx.redis.call(["srem", pausedQueuesKey(this.ctx.keys), this.name]);
+  }
+
+  async isPaused(): Promise<boolean> {
+    const reply = await this.ctx.redis.call([
+      "sismember",
+      pausedQueuesKey(this.ctx.keys),
+      this.name,
+    ]);
+    return replyNumber(reply) === 1;
+  }
+
+  /** The most jobs of this queue in progress across every edgekiq process; undefined: no cap. */
+  async limit(): Promise<number | undefined> {
+    const reply = replyString(
+      await this.ctx.redis.call(["hget", queueCapsKey(this.ctx.keys), this.name]),
+    );
+    return reply === null ? undefined : Number(reply);
+  }
+
+  /** Caps the queue at `n` running jobs fleet-wide (0 holds it, like a pause); null removes it. */
+  async setLimit(n: number | null): Promise<void> {
+    const key = queueCapsKey(this.ctx.keys);
+    if (n === null) {
+      await this.ctx.redis.call(["hdel", key, this.name]);
+      return;
+    }
+    if (!Number.isInteger(n) || n < 0) {
+      throw new ArgumentError(`Queue#setLimit: a non-negative integer or null, got ${n}`);
+    }
+    await this.ctx.redis.call(["hset", key, this.name, n]);
+  }
+
+  /** Every paused queue's name, and every capped queue's cap (for listings). */
+  static async flowStates(
+    options: ApiOptions | ApiContext,
+  ): Promise<{ paused: string[]; caps: Record<string, number> }> {
+    const ctx = toContext(options);
+    const [paused, caps] = await ctx.redis.pipeline([
+      ["smembers", pausedQueuesKey(ctx.keys)],
+      ["hgetall", queueCapsKey(ctx.keys)],
+    ]);
+    const flat = replyStrings(caps);
+    const out: Record<string, number> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
+    return { paused: replyStrings(paused).sort(), caps: out };
   }
 }
 

@@ -2,8 +2,9 @@
  * Judges a request's commands against a token's scope before any of them reaches Redis:
  *
  * - `enqueue`: exactly what a Sidekiq push needs and nothing else: SADD on `queues`, LPUSH on
- *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent push script and periodic tick
- *   script (EVALSHA by their SHA-1, or EVAL of that exact text) with each key in its expected
+ *   `queue:<name>`, ZADD on `schedule`, and edgekiq's idempotent and unique push scripts and
+ *   periodic tick script (EVALSHA by their SHA-1, or EVAL of that exact text; the unique one may
+ *   also set `edgekiq:unique:<digest>` locks and count duplicates) with each key in its expected
  *   place, and the batch script's "add" (a batch created from the edge), all under the token's
  *   namespace; queue names are bounded by `queue-gate.ts`. It cannot read, delete or run any
  *   other script.
@@ -152,6 +153,54 @@ function enqueueScope(
     k !== undefined && k.length > markerPrefix.length && k.startsWith(markerPrefix);
   const outside = " on keys outside the queue keys";
 
+  const lockPrefix = `${keys.prefix}edgekiq:unique:`;
+  const duplicatesKey = `${lockPrefix}duplicates`;
+  const isLock = (k: string | undefined) =>
+    k !== undefined &&
+    k !== duplicatesKey &&
+    /^[0-9a-f]{64}$/.test(k.slice(lockPrefix.length)) &&
+    k.startsWith(lockPrefix);
+
+  /**
+   * The unique push (src/redis/scripts/push-unique.lua): keys queues, schedule, the duplicates
+   * counter, then (lock or queue key, queue key) per job; ARGV (queue name, score, job, lock) per
+   * job. Every queue it names passes the same gate as a plain push.
+   */
+  const checkUniquePush = (
+    args: readonly string[],
+    names: Set<string>,
+    jobs: string[],
+  ): string | undefined => {
+    const n = Number(args[1]);
+    const scriptKeys = args.slice(2, 2 + n);
+    const argv = args.slice(2 + n);
+    const count = (n - 3) / 2;
+    const ok =
+      /^\d+$/.test(args[1] ?? "") &&
+      n >= 5 &&
+      Number.isInteger(count) &&
+      scriptKeys.length === n &&
+      argv.length === 4 * count &&
+      scriptKeys[0] === keys.queues &&
+      scriptKeys[1] === keys.schedule &&
+      scriptKeys[2] === duplicatesKey;
+    if (!ok) return denied("evalsha", outside);
+    for (let i = 0; i < count; i++) {
+      const lockOrQueue = scriptKeys[3 + 2 * i];
+      const queue = queueOf(scriptKeys[4 + 2 * i]);
+      const queueName = argv[4 * i]!;
+      // The queue key, the queue name and the job's own "queue" must agree (checked by the gate
+      // below through `names`); the lock slot is a lock key or the job's queue key again.
+      if (queue === undefined || queue !== queueName) return denied("evalsha", outside);
+      if (lockOrQueue !== scriptKeys[4 + 2 * i] && !isLock(lockOrQueue)) {
+        return denied("evalsha", outside);
+      }
+      names.add(queue);
+      jobs.push(argv[4 * i + 2]!);
+    }
+    return undefined;
+  };
+
   /** Checks one command; collects the queue names and job payloads it carries. */
   const check = async (
     { name, args }: ParsedCommand,
@@ -182,8 +231,9 @@ function enqueueScope(
         if (sha === edgekiqScripts.periodicTick.sha1) {
           return periodicTickDenial(name, args, keys, queueOf, names, jobs);
         }
+        if (sha === edgekiqScripts.pushUnique.sha1) return checkUniquePush(args, names, jobs);
         if (sha !== edgekiqScripts.pushIdempotent.sha1) {
-          return denied(name, " (only the push and periodic tick scripts)");
+          return denied(name, " (only the push, batch and periodic tick scripts)");
         }
         // Keys: queues, schedule, then (marker, queue) pairs; after them ARGV: the marker TTL,
         // then (queue name, score, job) per job (src/redis/scripts/push-idempotent.lua).

@@ -23,6 +23,7 @@ import { dumpJob } from "./json";
 import { Keys } from "./keys";
 import { type Middleware, runChain } from "./middleware";
 import { type RedisInput, toRedisClient } from "./redis-input";
+import type { UniqueOptions } from "./unique";
 
 /** Context a client middleware gets beside the job. */
 export interface ClientMiddlewareContext {
@@ -50,7 +51,15 @@ export interface ClientOptions {
    * an app that encrypts nothing bundles no encryption code).
    */
   encryption?: KeyRing;
+  /**
+   * Unique jobs (`unique` on a definition or push): pass `uniqueJobs` from this package. Kept out
+   * of the client itself so an app that never pushes unique jobs does not ship their code.
+   */
+  unique?: UniqueWriter;
 }
+
+/** Writes a batch holding unique jobs in one atomic call, marking duplicates (core/unique.ts). */
+export type UniqueWriter = (client: Client, batch: PreparedJob[]) => Promise<void>;
 
 /** How long an idempotent push remembers a jid unless told otherwise. */
 export const IDEMPOTENT_TTL_SECONDS = 3600;
@@ -65,6 +74,10 @@ export interface PushItem {
   retry?: RetryOption;
   jid?: string;
   tags?: string[];
+  /** A unique job (core/unique.ts): needs `new Client({ unique: uniqueJobs })`. */
+  unique?: UniqueOptions;
+  /** Seconds after it is due that the job is dropped instead of run late. */
+  expiresIn?: number;
   [extra: string]: unknown;
 }
 
@@ -74,6 +87,8 @@ export interface BulkItem {
   queue?: string;
   retry?: RetryOption;
   tags?: string[];
+  unique?: UniqueOptions;
+  expiresIn?: number;
   /** One time for all jobs, or one per job. */
   at?: number | Date | ReadonlyArray<number | Date>;
   [extra: string]: unknown;
@@ -90,6 +105,7 @@ export class Client {
   /** Marker TTL in seconds when pushes are idempotent; undefined otherwise. */
   readonly idempotentTtlSeconds: number | undefined;
   readonly encryption: KeyRing | undefined;
+  readonly unique: UniqueWriter | undefined;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -103,6 +119,7 @@ export class Client {
     }
     this.middleware = [...(options.middleware ?? [])];
     this.encryption = options.encryption;
+    this.unique = options.unique;
     const idempotent = options.idempotent;
     this.idempotentTtlSeconds = idempotent
       ? ((typeof idempotent === "object" ? idempotent.ttlSeconds : undefined) ??
@@ -129,7 +146,7 @@ export class Client {
     const prepared = await this.#prepare(template, item.args ?? [], item.at);
     if (!prepared) return null;
     await this.#write([prepared]);
-    return prepared.job.jid;
+    return prepared.duplicate ? null : prepared.job.jid;
   }
 
   /**
@@ -150,7 +167,7 @@ export class Client {
     }
     // Normalised once; every job of the call shares created_at, as in Sidekiq.
     const template = this.#template(item as PushItem, toTimestamp(realMs(), this.timestamps));
-    const jids: (string | null)[] = [];
+    const jobs: (Prepared | null)[] = [];
     for (let start = 0; start < argsList.length; start += BULK_BATCH_SIZE) {
       const batch: Prepared[] = [];
       for (let i = start; i < Math.min(start + BULK_BATCH_SIZE, argsList.length); i++) {
@@ -158,12 +175,12 @@ export class Client {
           ? (at as (number | Date)[])[i]
           : (at as number | Date | undefined);
         const prepared = await this.#prepare(template, argsList[i]!, jobAt);
-        jids.push(prepared ? prepared.job.jid : null);
+        jobs.push(prepared);
         if (prepared) batch.push(prepared);
       }
       if (batch.length > 0) await this.#write(batch);
     }
-    return jids;
+    return jobs.map((p) => (p && !p.duplicate ? p.job.jid : null));
   }
 
   /** `HardJob.perform_async(...)`: typed by the definition's schema. */
@@ -258,6 +275,9 @@ export class Client {
     }
     // Strict args after middleware, as Sidekiq 7 does (a middleware may encrypt or rewrite them).
     assertJsonArgs(payload.class, payload.args);
+    // A unique lock of an encrypted job is the digest of its plain arguments: the ciphertext
+    // differs on every push (random IV), so duplicates would never match.
+    const plainArgs = payload.encrypt && payload.unique ? [...payload.args] : undefined;
     // Sealed last, once class, queue and jid are final: they are bound to the ciphertext.
     if (payload.encrypt) {
       if (!this.encryption?.seal) {
@@ -267,16 +287,27 @@ export class Client {
     }
     const atSeconds = at === undefined ? undefined : toEpochSeconds(at);
     const nowMs = realMs();
+    // Expiring jobs: the deadline counts from when the job is due (Sidekiq Enterprise's rule).
+    if (payload.expiresIn) {
+      payload.edgekiq_expires_at =
+        Math.max(atSeconds ?? 0, nowMs / 1000) + Number(payload.expiresIn);
+      delete payload.expiresIn;
+    }
     if (atSeconds !== undefined && atSeconds > nowMs / 1000) {
       delete payload.enqueued_at;
-      return { job: payload, score: atSeconds };
+      return { job: payload, score: atSeconds, plainArgs };
     }
     payload.enqueued_at = toTimestamp(nowMs, this.timestamps);
-    return { job: payload };
+    return { job: payload, plainArgs };
   }
 
   /** One round trip: a MULTI, the push script (one job over TCP), or the idempotent script. */
   async #write(batch: Prepared[]): Promise<void> {
+    // Unique jobs: the writer the app passed in (core/unique.ts); without one, a clear error.
+    if (batch.some((p) => p.job.unique)) {
+      if (!this.unique) throw new ConfigError("unique jobs need Client({ unique: uniqueJobs })");
+      return this.unique(this, batch);
+    }
     const first = batch[0]!;
     if (
       batch.length === 1 &&
@@ -334,11 +365,16 @@ interface Template {
   definition: JobDefinition<any, any> | undefined;
 }
 
-interface Prepared {
+export interface PreparedJob {
   job: JobPayload;
   /** Epoch seconds to run at; absent for an immediate push. */
   score?: number;
+  /** The arguments before encryption, for a unique lock's digest; absent when not sealed. */
+  plainArgs?: unknown[];
+  /** Set by a unique write when the job's lock was held: nothing was pushed. */
+  duplicate?: boolean;
 }
+type Prepared = PreparedJob;
 
 function optionsOf(job: JobDefinition<any, any> | string): Record<string, unknown> {
   return typeof job === "string" ? {} : { ...job.options };

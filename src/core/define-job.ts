@@ -11,6 +11,7 @@ import {
   runSchema,
   type StandardSchemaV1,
 } from "./standard-schema";
+import type { UniqueOptions } from "./unique";
 
 /** Sidekiq options a definition may carry; they become payload fields under their wire names. */
 export interface JobOptions {
@@ -22,6 +23,12 @@ export interface JobOptions {
   dead?: boolean;
   retry_queue?: string;
   tags?: string[];
+  /** One job at a time per lock (core/unique.ts); needs `new Client({ unique: uniqueJobs })`. */
+  unique?: UniqueOptions;
+  /** Seconds after it is due that the job is dropped instead of run late. */
+  expiresIn?: number;
+  /** Limiters (`Limiter.concurrent(...)` etc. from edgekiq/worker) the worker runs the job within. */
+  limits?: readonly { within<T>(fn: () => T | Promise<T>): Promise<T> }[];
   /** Any other Sidekiq option (`retry_for`, `log_level`, …) is copied into the payload as is. */
   [option: string]: unknown;
 }

@@ -23,7 +23,8 @@ export type ErrorCode =
   | "ENCRYPTION"
   | "JOB_FAILED"
   | "WAIT_TIMEOUT"
-  | "JOB_RESULT";
+  | "JOB_RESULT"
+  | "OVER_LIMIT";
 
 /** Base class: `err instanceof EdgekiqError` catches everything we throw on purpose. */
 export abstract class EdgekiqError extends Error {

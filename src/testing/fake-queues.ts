@@ -10,7 +10,7 @@ import type { KeyRing } from "../core/encryption";
 import { ConfigError } from "../core/errors";
 import { type JobPayload, parseJob } from "../core/job";
 import { Keys } from "../core/keys";
-import type { RedisClient, RedisCommand, RedisReply } from "../redis/types";
+import type { LuaScript, RedisArg, RedisClient, RedisCommand, RedisReply } from "../redis/types";
 
 /** What a test handler receives; the worker's context without its Redis-backed parts. */
 export interface TestJobContext {
@@ -35,6 +35,8 @@ interface Stored {
 export class FakeQueues implements RedisClient {
   readonly #keys: Keys;
   #stored: Stored[] = [];
+  /** Unique locks: key -> expiry (epoch ms). */
+  readonly #locks = new Map<string, number>();
 
   constructor(options: { namespace?: string } = {}) {
     this.#keys = new Keys(options.namespace);
@@ -69,6 +71,7 @@ export class FakeQueues implements RedisClient {
 
   clear(): void {
     this.#stored = [];
+    this.#locks.clear();
   }
 
   /**
@@ -98,10 +101,39 @@ export class FakeQueues implements RedisClient {
     return this.multi(commands);
   }
 
-  async evalScript(): Promise<RedisReply> {
+  async evalScript(
+    script?: LuaScript,
+    keys: readonly string[] = [],
+    args: readonly RedisArg[] = [],
+  ): Promise<RedisReply> {
+    if (script?.name === "pushUnique") return this.#pushUnique(keys, args);
     throw new ConfigError(
       "FakeQueues runs no Lua scripts: use a Client without `idempotent` in tests",
     );
+  }
+
+  /**
+   * Unique jobs (`new Client({ unique: uniqueJobs })`), in memory: push-unique.lua's layout and
+   * answers, locks kept until their TTL (in real time) or `clear()`. A drained job releases none.
+   */
+  #pushUnique(keys: readonly string[], args: readonly RedisArg[]): RedisReply {
+    const out: number[] = [];
+    const now = Date.now();
+    for (let i = 0; 4 * i < args.length; i++) {
+      const [queue, score, json, lock] = args.slice(4 * i, 4 * i + 4).map(String);
+      if (lock) {
+        const key = keys[3 + 2 * i]!;
+        const held = this.#locks.get(key);
+        if (held !== undefined && held > now) {
+          out.push(0);
+          continue;
+        }
+        this.#locks.set(key, now + Number(lock.slice(0, lock.indexOf(":"))) * 1000);
+      }
+      this.#stored.push({ json: json!, queue: queue!, at: score ? Number(score) : undefined });
+      out.push(1);
+    }
+    return out;
   }
 
   /** The commands the client sends; anything else is a usage error in a test. */
@@ -150,7 +182,11 @@ export function inline(handlers: TestHandlers): RedisClient {
       await runAll();
       return replies;
     },
-    evalScript: () => fake.evalScript(),
+    evalScript: async (script, keys, args) => {
+      const reply = await fake.evalScript(script, keys, args);
+      await runAll();
+      return reply;
+    },
   };
 }
 

@@ -22,6 +22,7 @@ import { authenticator, type DashboardAuth } from "./auth";
 import { CSRF_COOKIE, CSRF_FIELD, Csrf } from "./csrf";
 import { batchRoutes } from "./pages/batches";
 import { busyRoutes } from "./pages/busy";
+import { flowRoutes } from "./pages/flow";
 import { jobSetRoutes } from "./pages/job-sets";
 import { metricsRoutes } from "./pages/metrics";
 import { overviewRoutes } from "./pages/overview";
@@ -201,6 +202,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   metricsRoutes(app);
   batchRoutes(app);
   periodicRoutes(app);
+  flowRoutes(app);
 
   app.notFound((c) => c.text("Not found\n", 404));
   app.onError((err, c) => c.text(`Internal error: ${err.message}\n`, 500));

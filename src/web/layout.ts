@@ -27,6 +27,7 @@ const TABS = [
   ["/metrics", "Metrics"],
   ["/periodic", "Periodic"],
   ["/batches", "Batches"],
+  ["/flow", "Flow"],
 ] as const;
 
 export function assetUrl(base: string, name: keyof typeof ASSETS): string {

@@ -18,6 +18,7 @@ import { JobSteps } from "./job-steps";
 import { Ledger } from "./ledger";
 import { Manager } from "./manager";
 import { Processor, type ProcessorDeps } from "./processor";
+import { QueueStates } from "./queue-states";
 import type { QueueConfig } from "./queues";
 import { StepBatcher } from "./step-batcher";
 import { StrayCheck } from "./strays";
@@ -43,6 +44,8 @@ export class Capsule {
   readonly ledger: Ledger;
   readonly fetch: ReliableFetch;
   readonly strays: StrayCheck;
+  /** Paused and capped queues; the worker refreshes them (queue-states.ts). */
+  readonly states: QueueStates;
   readonly #writes: AckBatcher;
   readonly #steps: StepBatcher;
   readonly #events: EventLog | undefined;
@@ -79,7 +82,16 @@ export class Capsule {
       events,
       report,
     });
+    const states = new QueueStates(
+      redis,
+      o.keys,
+      queues,
+      () => this.#manager.statesChanged(),
+      report,
+    );
+    this.states = states;
     this.#manager = new Manager({
+      states,
       fetch,
       writes,
       processor,

@@ -18,7 +18,7 @@
 import { monoMs } from "../core/clock";
 import { deadTrimArgs } from "../core/dead-set";
 import type { Keys } from "../core/keys";
-import { fetchBatch, quarantineUtf8, requeueStrays } from "../redis/scripts/index.gen";
+import { fetchBatch, fetchCapped, quarantineUtf8, requeueStrays } from "../redis/scripts/index.gen";
 import type { BlockingRedisClient, RedisCommand, RedisReply } from "../redis/types";
 import { sleep } from "./ack-batcher";
 import type { Ledger } from "./ledger";
@@ -102,7 +102,11 @@ export class ReliableFetch {
    * Acks pending acks and moves up to `n` jobs, trying queues in `order`, in one call. Returns
    * the ledger entries of the jobs it brought.
    */
-  async fetchBatch(n: number, order: readonly number[]): Promise<number[]> {
+  async fetchBatch(
+    n: number,
+    order: readonly number[],
+    caps?: ReadonlyMap<number, number>,
+  ): Promise<number[]> {
     const keys: string[] = [];
     const slot: number[] = []; // queue index -> KEYS index (1-based) of its in-progress list
     for (const i of order) {
@@ -121,11 +125,23 @@ export class ReliableFetch {
     this.#acks = [];
     const args: (string | number)[] = [n, acks.length];
     for (const entry of acks) args.push(slot[ledger.queueOf(entry)]!, ledger.jsonOf(entry));
+    // Paused or capped queues: the script that fetches from the ordered queues only and counts
+    // capped ones across the fleet (fetch-capped.lua). Without either, the plain script.
+    let script = fetchBatch;
+    const capped = caps && n > 0 ? order.filter((i) => caps.has(i)) : [];
+    if (capped.length > 0 || order.length < this.queues.length) {
+      script = fetchCapped;
+      const prefix = this.keys.inProgress("", "").slice(0, -1);
+      args.push(capped.length, 2 * order.length, this.keys.inProgressIndex, prefix);
+      for (const i of capped) {
+        args.push(slot[i]! - 1, caps!.get(i)!, `,${JSON.stringify(this.queues[i])}]`);
+      }
+    }
     let reply: RedisReply[];
     const onRoundTrip = this.onRoundTrip;
     const t0 = onRoundTrip ? monoMs() : 0;
     try {
-      reply = (await this.redis.evalScript(fetchBatch, keys, args)) as RedisReply[];
+      reply = (await this.redis.evalScript(script, keys, args)) as RedisReply[];
       if (onRoundTrip) onRoundTrip((monoMs() - t0) / 1000);
     } catch (err) {
       // Not known to be written: keep them for the next call (a second LREM is harmless).

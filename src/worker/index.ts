@@ -34,6 +34,14 @@ export {
 export { PROGRESS_TTL_SECONDS } from "./job-steps";
 export type { RunningJob } from "./ledger";
 export {
+  bindLimiters,
+  type ConcurrentOptions,
+  Limiter,
+  type LimiterOptions,
+  OverLimitError,
+} from "./limiter";
+export { DEFAULT_MAX_RESCHEDULES, defaultOverLimitBackoff } from "./limits";
+export {
   consoleLogger,
   createLogger,
   type LogFields,

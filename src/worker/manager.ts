@@ -20,6 +20,7 @@ import { mayBeInvalidUtf8, type ReliableFetch } from "./fetch";
 import { jidOf, type Ledger } from "./ledger";
 import type { Logger } from "./logger";
 import type { Processor } from "./processor";
+import type { QueueStates } from "./queue-states";
 
 export interface ManagerDeps {
   fetch: Pick<ReliableFetch, "fetchBatch" | "block" | "requeueCommands">;
@@ -32,6 +33,8 @@ export interface ManagerDeps {
   queueCount: number;
   /** Queue indexes to try, in order, for one fetch (strict or shuffled). */
   order(): readonly number[];
+  /** Paused and capped queues (queue-states.ts); absent or `plain`: fetch as always. */
+  states?: Pick<QueueStates, "plain" | "filter" | "blockable" | "caps" | "paused">;
   logger: Logger;
   report: Report;
 }
@@ -47,6 +50,8 @@ export class Manager {
   #wakeResolve: (() => void) | undefined;
   #wakePending = false;
   #fetchDown = false;
+  /** A capped queue may have room again (a job finished, or the states were refreshed). */
+  #pollDue = false;
 
   constructor(deps: ManagerDeps) {
     this.#d = deps;
@@ -125,13 +130,16 @@ export class Manager {
       // Every queue is empty and blocked on (a BLMOVE hands over the next job): a fetch now would
       // find nothing, so a finished job's ack waits for the fetch after the next delivery, or for
       // its timer (ReliableFetch.ack), instead of costing a round trip of its own.
-      if (free <= 0 || this.#allLanesBlocking()) {
+      const states = this.#d.states?.plain === false ? this.#d.states : undefined;
+      const order = states ? states.filter(this.#d.order()) : this.#d.order();
+      if (free <= 0 || (this.#allLanesBlocking() && !this.#pollDue) || order.length === 0) {
         await this.#waitWake();
         continue;
       }
+      this.#pollDue = false;
       let jobs: number[];
       try {
-        jobs = await fetch.fetchBatch(free, this.#d.order());
+        jobs = await fetch.fetchBatch(free, order, states?.caps);
         if (this.#fetchDown) {
           this.#fetchDown = false;
           this.#d.logger.info("Redis is online again; fetching");
@@ -157,11 +165,15 @@ export class Manager {
   }
 
   #blockOnQueues(): void {
+    const states = this.#d.states;
     for (let i = 0; i < this.#d.queueCount; i++) {
-      if (this.#lanes[i]) continue;
+      if (this.#lanes[i] || (states && !states.blockable(i))) continue;
       this.#lanes[i] = this.#d.fetch.block(i).then(
         (entry) => {
-          if (entry !== -1) this.#buffer.push(entry);
+          // Paused while this BLMOVE waited: the job goes back to the front of its queue.
+          if (entry !== -1 && states?.paused.has(i)) {
+            this.#d.writes.add(entry, this.#d.fetch.requeueCommands(entry));
+          } else if (entry !== -1) this.#buffer.push(entry);
           this.#lanes[i] = undefined;
           this.#wake();
         },
@@ -178,8 +190,17 @@ export class Manager {
   }
 
   #allLanesBlocking(): boolean {
-    for (let i = 0; i < this.#d.queueCount; i++) if (!this.#lanes[i]) return false;
+    const states = this.#d.states;
+    for (let i = 0; i < this.#d.queueCount; i++) {
+      if (!this.#lanes[i] && (!states || states.blockable(i))) return false;
+    }
     return true;
+  }
+
+  /** The queue states changed or were refreshed: fetch again, if a capped queue has room. */
+  statesChanged(): void {
+    this.#pollDue = true;
+    this.#wake();
   }
 
   #startJob(entry: number): void {
@@ -188,6 +209,7 @@ export class Manager {
   }
 
   readonly #jobDone = (): void => {
+    if (this.#d.states?.caps.size) this.#pollDue = true;
     if (this.busy === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }

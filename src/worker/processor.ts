@@ -34,11 +34,13 @@ import type { Report } from "./exception-handler";
 import type { ReliableFetch } from "./fetch";
 import type { JobStats } from "./heartbeat";
 import type { EventLog } from "./job-events";
+import type { JobFlow } from "./job-flow";
 import { JobLogger } from "./job-logger";
 import { type FailureKind, type JobObserver, UNKNOWN_CLASS } from "./job-observer";
 import { backtraceLines, planFailure, type RetryConfig } from "./job-retry";
 import { type JobSteps, resultOf, stepOf } from "./job-steps";
 import type { Ledger } from "./ledger";
+import { limitsOf, OverLimitError, overLimitPlan, withinAll } from "./limits";
 import type { Logger } from "./logger";
 import type { Registry } from "./registry";
 import type { FinishStep, StepBatcher } from "./step-batcher";
@@ -68,6 +70,8 @@ export interface ProcessorDeps {
   readonly report: Report;
   /** Prometheus counters, only when metrics are on (job-observer.ts). */
   readonly observer?: JobObserver;
+  /** Unique-lock releases and expiring jobs (job-flow.ts); absent in tests that need neither. */
+  readonly flow?: JobFlow;
 }
 
 /** How a job leaves the in-progress list: acknowledged, by these commands, or by nothing. */
@@ -137,6 +141,12 @@ export class Processor {
     const started = monoMs();
     const fields: Record<string, unknown> = { class: payload.class, jid: payload.jid, queue };
     if (d.logArgs) fields.args = payload.args;
+    const flow = payload.edgekiq_unique || payload.edgekiq_expires_at ? d.flow : undefined;
+    // Expired: never run late. Dropped, logged and counted; acknowledged like a finished job.
+    if (flow?.isExpired(payload)) {
+      d.logger.warn("expired", { ...fields, expires_at: payload.edgekiq_expires_at });
+      return [...flow.expiredCommands(payload), d.fetch.ackCommand(entry)];
+    }
     let error: Error | undefined;
     // Batch jobs and jobs that keep their result finish through one atomic step.
     const stepped = typeof payload.bid === "string" || typeof payload.result_ttl === "number";
@@ -144,6 +154,7 @@ export class Processor {
     try {
       if (!reg) throw new UnknownJobError(payload.class);
       d.logger.info("start", fields);
+      if (flow) await flow.release(payload, "start");
       const timeout = reg.options.timeoutSeconds ?? d.timeoutSeconds;
       let timeoutCtl: AbortController | undefined;
       if (timeout) timeoutCtl = new AbortController();
@@ -164,6 +175,18 @@ export class Processor {
       else await runChain(d.middleware, payload, ctx, invoke);
     } catch (err) {
       error = coerceError(err);
+    }
+    // Over a limiter's limit: rescheduled, not failed (until maxReschedules; then a failure).
+    if (error instanceof OverLimitError && !this.#abandoned) {
+      const plan = overLimitPlan(reg, payload, json, this.d.retryConfig.keys.schedule);
+      if (plan) {
+        d.logger.info("over limit; rescheduled", {
+          ...fields,
+          limiter: error.limiter,
+          in: plan.in,
+        });
+        return [...plan.commands, d.fetch.ackCommand(entry)];
+      }
     }
     const finished = monoMs();
     // Sidekiq's class for metrics is `wrapped || class` (not display_class); whole ms, as
@@ -188,8 +211,14 @@ export class Processor {
     if (!error) {
       d.logger.info("done", fields);
       d.events?.add("completed", { jid: payload.jid, class: payload.class, queue });
-      if (!stepped) return "ack";
-      return { step: stepOf(d.fetch.ackCommand(entry), payload, "ok", value, []) };
+      if (stepped) {
+        // The step script runs only retry/dead writes: a unique lock goes on its own first.
+        if (flow) await flow.release(payload, "success");
+        return { step: stepOf(d.fetch.ackCommand(entry), payload, "ok", value, []) };
+      }
+      // A unique job's lock goes in the same batched write as its acknowledgement.
+      const release = flow?.releaseCommand(payload, "success");
+      return release ? [d.fetch.ackCommand(entry), release] : "ack";
     }
     fields.error_class = error.name;
     fields.error_message = error.message;
@@ -200,7 +229,9 @@ export class Processor {
     const ack = d.fetch.ackCommand(entry);
     const planned: { kind: FailureKind } = { kind: "dead" };
     const commands = await this.#fail(reg, queue, json, error, ack, kill, planned);
-    if (label !== undefined) d.observer?.failureOutcome(label, queue, planned.kind);
+    d.observer?.failureOutcome(label, queue, planned.kind);
+    // A unique job that died frees its lock (a retry keeps it).
+    const died = planned.kind !== "retried";
     d.report(error, { context: "Job raised exception", job: payload, jobstr: json }, true);
     if (d.events) {
       const e = {
@@ -213,7 +244,12 @@ export class Processor {
       d.events.add("failed", e);
       d.events.add(planned.kind === "retried" ? "retried" : "died", e);
     }
-    if (!stepped) return commands;
+    if (!stepped) {
+      const release = died ? flow?.releaseCommand(payload, "dead") : undefined;
+      if (release) commands.push(release);
+      return commands;
+    }
+    if (died && flow) await flow.release(payload, "dead");
     // The step acknowledges the job itself: the plan's commands without the trailing LREM.
     commands.pop();
     const final = planned.kind === "retried" ? "retry" : "dead";
@@ -233,12 +269,14 @@ export class Processor {
     timeoutCtl: AbortController | undefined,
     returned: { value?: unknown },
   ): Promise<void> {
-    const work = async () => {
+    const run = async () => {
       let args = payload.args;
       if (payload.encrypt || reg.definition?.options.encrypt) args = await this.#open(reg, payload);
       if (reg.definition) args = await reg.definition.validate(args);
       returned.value = await reg.handler(args, ctx);
     };
+    const limits = limitsOf(reg);
+    const work = limits ? () => withinAll(limits, run) : run;
     if (!timeout || !timeoutCtl) return work();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {

@@ -7,6 +7,7 @@ import type { JobPayload } from "../core/job";
 import type { Middleware } from "../core/middleware";
 import type { JobResult } from "../core/results";
 import type { RetriesExhaustedHook, RetryInHook } from "./job-retry";
+import type { Limiter } from "./limiter";
 import type { Logger } from "./logger";
 
 export interface JobContext {
@@ -37,6 +38,12 @@ export interface RegisterOptions {
   retriesExhausted?: RetriesExhaustedHook;
   /** Fails the job (and aborts its signal) after this many seconds. */
   timeoutSeconds?: number;
+  /** Limiters the handler runs within (besides the definition's `limits`), in this order. */
+  limits?: readonly Limiter[];
+  /** Reschedules of an over-limit job before it counts as a failure (default 20). */
+  maxReschedules?: number;
+  /** Seconds until an over-limit job runs again, by how many times it was rescheduled. */
+  overLimitBackoff?: (reschedules: number) => number;
 }
 
 export interface Registration {

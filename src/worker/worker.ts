@@ -29,14 +29,17 @@ import { Capsule } from "./capsule";
 import { exceptionHandler, type Report } from "./exception-handler";
 import { Heartbeat, processIdentity } from "./heartbeat";
 import { eventsMaxLen } from "./job-events";
+import { JobFlow } from "./job-flow";
 import { JobObserver } from "./job-observer";
 import { DEFAULT_MAX_RETRIES } from "./job-retry";
+import { bindLimiters } from "./limiter";
 import { consoleLogger, type Logger } from "./logger";
 import { serveMetrics } from "./metrics-endpoint";
 import { checkOptions, connect, toKeyRing, type WorkerOptions } from "./options";
 import { checkOrphans, recoverOrphanLists } from "./orphans";
 import type { Platform } from "./platform";
 import { Poller } from "./poller";
+import { QUEUE_STATE_REFRESH_SECONDS } from "./queue-states";
 import { parseQueues, type QueueConfig } from "./queues";
 import { Registry } from "./registry";
 import { detectPlatform } from "./runtime-platform";
@@ -91,6 +94,8 @@ export class Worker extends WorkerEvents {
     this.#ownsAdapter = owned;
     const keys = new Keys(options.namespace);
     this.keys = keys;
+    // Limiters that name no Redis use the first worker's (limiter.ts).
+    bindLimiters(redis, keys);
     this.concurrency = options.concurrency ?? 10;
     this.queueConfig = parseQueues(options.queues);
     this.logger = options.logger ?? consoleLogger();
@@ -141,6 +146,7 @@ export class Worker extends WorkerEvents {
         // The heartbeat, built next, reads this capsule; its counters take the capsule's jobs.
         stats: { jobDone: (klass, ms, failed) => this.#heartbeat.jobDone(klass, ms, failed) },
         observer,
+        flow: new JobFlow(redis, keys, report),
       },
       report,
       eventsMaxLen: eventsMaxLen(options.events),
@@ -312,8 +318,11 @@ export class Worker extends WorkerEvents {
       concurrency: this.concurrency,
       queues: this.queueConfig.names,
     });
+    // Paused and capped queues are known before the first fetch, then re-read every second.
+    await this.#capsule.states.refresh();
     this.#capsule.start();
     const timers = this.#timers;
+    timers.every(QUEUE_STATE_REFRESH_SECONDS, () => this.#capsule.states.refresh());
     timers.every(this.heartbeatInterval, () => this.#beat());
     const orphanEvery = this.#o.orphanCheckInterval ?? 60;
     timers.every(orphanEvery, () =>

@@ -82,6 +82,18 @@ export async function bundleForEdge(
   return { code: result.outputFiles[0]!.text, metafile: result.metafile };
 }
 
+/**
+ * Third-party files that put bytes in the output. The output's inputs, not the metafile's: those
+ * list every module parsed, also one that tree-shaking then drops whole (croner, behind an unused
+ * `periodic`).
+ */
+export function shippedThirdParty(metafile: Metafile): string[] {
+  const shipped = Object.values(metafile.outputs)[0]!.inputs;
+  return Object.keys(shipped).filter(
+    (p) => p.includes("node_modules") && shipped[p]!.bytesInOutput > 0,
+  );
+}
+
 /** Every import in the bundle's inputs that is a Node built-in (should be none). */
 export function nodeBuiltinImports(metafile: Metafile): string[] {
   const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);

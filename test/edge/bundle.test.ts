@@ -5,6 +5,7 @@ import { builtinModules } from "node:module";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { shippedThirdParty } from "../bridge/edge-harness";
 
 /** Budget for the minified + gzipped client-only app: measured 5,576 B (client, job model, REST
  * adapter, push scripts), plus room for 7% growth before someone has to look. */
@@ -29,18 +30,6 @@ async function bundle(contents: string) {
   });
 }
 
-/**
- * Third-party files that put bytes in the output. The output's inputs, not the metafile's: those
- * list every module parsed, also one that tree-shaking then drops whole (croner, behind the
- * unused `periodic`).
- */
-function shippedThirdParty(result: Awaited<ReturnType<typeof bundle>>): string[] {
-  const shipped = Object.values(result.metafile.outputs)[0]!.inputs;
-  return Object.keys(shipped).filter(
-    (p) => p.includes("node_modules") && shipped[p]!.bytesInOutput > 0,
-  );
-}
-
 describe("edge bundle of the edgekiq entry", () => {
   it("has no Node built-ins and no ioredis anywhere in the entry", async () => {
     const result = await bundle('export * from "./src/index.ts";');
@@ -59,7 +48,7 @@ describe("edge bundle of the edgekiq entry", () => {
   // is off costs nothing" means for the edge.
   it("keeps a client-only edge app within its size budget, with no third-party code", async () => {
     const result = await bundle('export { Client, defineJob, fromUpstash } from "./src/index.ts";');
-    expect(shippedThirdParty(result)).toEqual([]);
+    expect(shippedThirdParty(result.metafile)).toEqual([]);
     const code = result.outputFiles[0]!.contents;
     const gz = gzipSync(code).length;
     console.log(`edgekiq client-only edge bundle: ${code.length} bytes min, ${gz} bytes min+gzip`);
@@ -72,7 +61,7 @@ describe("edge bundle of the edgekiq entry", () => {
     const result = await bundle(
       'export { Client, defineJob, fromUpstash, keyRing } from "./src/index.ts";',
     );
-    expect(shippedThirdParty(result)).toEqual([]);
+    expect(shippedThirdParty(result.metafile)).toEqual([]);
     expect(Object.keys(result.metafile.inputs)).toContain("src/core/encryption.ts");
     const gz = gzipSync(result.outputFiles[0]!.contents).length;
     console.log(`edgekiq encrypting edge bundle: ${gz} bytes min+gzip`);

@@ -64,13 +64,14 @@ for (const viewport of VIEWPORTS) {
         "/metrics",
         "/periodic",
         "/batches",
+        "/flow",
         `/search?jid=${jid(21)}`,
       ];
       for (const path of paths) {
         const { page, errors } = await web.open(path, context);
         await page.waitForLoadState("load");
         const tabs = page.locator(".tabs a");
-        expect(await tabs.count(), path).toBe(9);
+        expect(await tabs.count(), path).toBe(10);
         for (const tab of await tabs.all()) {
           const label = `${path}: tab ${await tab.textContent()}`;
           expect(await tab.isVisible(), label).toBe(true);

@@ -13,6 +13,7 @@ import { clearQueueForm, queueJobDeleteForm, readForm } from "../forms";
 import { html } from "../html";
 import { cursorPager, pager, postForm } from "../layout";
 import { back, cursorParam, intParam, MAX_FILTER, renderPage, type WebEnv } from "../web-env";
+import { queueFlowControls } from "./flow";
 import { deleteQueueJobForm, queueJobUrl } from "./queue-job";
 
 const PER_PAGE = 25;
@@ -59,13 +60,18 @@ ${cursorPager(self, { page, next: scan.next, count: QUEUES_PER_PAGE, total: filt
     const name = c.req.param("name");
     const queue = new Queue(name, c.get("api"));
     const oldestFirst = c.req.query("direction") === "asc";
-    const page = await queue.page(intParam(c.req.query("page"), 1), PER_PAGE, { oldestFirst });
+    const [page, paused, limit] = await Promise.all([
+      queue.page(intParam(c.req.query("page"), 1), PER_PAGE, { oldestFirst }),
+      queue.isPaused(),
+      queue.limit(),
+    ]);
     return renderPage(c, "/queues", `Queue ${name}`, (ctx) => {
       const b = ctx.base;
       const self = `${b}/queues/${encodeURIComponent(name)}`;
       return html`<section class="panel">
 <div class="panel-head"><h2>Queue <span class="mono">${name}</span> <span class="badge">${formatNumber(page.total)}</span></h2>
-  <div><a class="btn" href="${self}${oldestFirst ? "" : "?direction=asc"}">${oldestFirst ? "Newest first" : "Oldest first"}</a>
+  <div>${queueFlowControls(ctx, name, paused, limit)}
+  <a class="btn" href="${self}${oldestFirst ? "" : "?direction=asc"}">${oldestFirst ? "Newest first" : "Oldest first"}</a>
   ${postForm(ctx, self, html`<button class="btn danger" name="action" value="clear">Delete queue</button>`, { confirm: `Delete queue ${name} and all its jobs?` })}</div></div>
 <table class="table">
   <thead><tr><th>Job</th><th>Arguments</th><th>JID</th><th>Enqueued</th><th></th></tr></thead>

@@ -23,6 +23,7 @@ import {
   ShutdownError,
   UnknownJobError,
 } from "../../../src/worker/errors";
+import { OverLimitError } from "../../../src/worker/limiter";
 
 const ROOT = join(import.meta.dirname, "../../..");
 
@@ -43,6 +44,7 @@ const errors: EdgekiqError[] = [
   new JobFailedError("jid", "Error", "x"),
   new WaitTimeoutError("jid", 1),
   new JobResultError("x"),
+  new OverLimitError("x"),
 ];
 
 describe("EdgekiqError", () => {
