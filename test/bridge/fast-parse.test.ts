@@ -77,7 +77,7 @@ describe("the request body fast path", () => {
     expect(withinFastBounds(mixed)).toBe(false); // 4,097 with the body's own `[`
   });
 
-  it("takes at most 32,768 commas, in strings too", () => {
+  it("takes at most 16,384 commas, in strings too", () => {
     const args = (n: number) => `["DEL"${',"k"'.repeat(n)}]`;
     expect(withinFastBounds(args(FAST_MAX_COMMAS))).toBe(true);
     expect(fastCommands(args(FAST_MAX_COMMAS), "single", roomy)?.[0]?.args).toHaveLength(
