@@ -1,7 +1,9 @@
 /**
  * Turns a request body's text into commands, with the work bounded before any of it is done
  * (#13 item 1: `JSON.parse` of an 8 MB body nested 4M levels deep blocked the event loop for
- * seconds, for every token). One left-to-right pass, no recursion, no `JSON.parse` of the body:
+ * seconds, for every token). A body whose `JSON.parse` cost one cheap pass bounds takes the fast
+ * path (`fast-parse.ts`); every other body, and every body that fast path does not accept, is read
+ * here in one left-to-right pass, no recursion, no `JSON.parse` of the body:
  *
  * 1. Only the protocol's shape is accepted: one command (`["SET","k","v"]`) or a list of them,
  *    each a flat array of strings, numbers and booleans. A third level of nesting is refused at
@@ -16,6 +18,7 @@
  * lone surrogates kept), numbers as `String(number)` (`1e308` -> "1e+308"), booleans as
  * "true"/"false". Anything that is not JSON is refused as such.
  */
+import { fastCommands } from "./fast-parse";
 import { skipSpace, stringEnd } from "./json-scan";
 import { BridgeHttpError } from "./request-body";
 import { TimeSlice } from "./time-slice";
@@ -58,7 +61,21 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** Characters JSON forbids raw inside a string. */
 const CONTROL = /[\u0000-\u001f]/;
 
+/**
+ * The body's commands: through `JSON.parse` when one cheap pass shows its cost is bounded
+ * (`fast-parse.ts`: most bodies, a 1,000-job push included), else through the scanner below.
+ * Both give the same commands; every refusal comes from the scanner.
+ */
 export async function parseCommands(
+  text: string,
+  shape: BodyShape,
+  limits: ParseLimits,
+): Promise<ParsedCommand[]> {
+  return fastCommands(text, shape, limits) ?? scanCommands(text, shape, limits);
+}
+
+/** The bounded scanner alone, whatever the body (the tests compare it with the fast path). */
+export async function scanCommands(
   text: string,
   shape: BodyShape,
   limits: ParseLimits,

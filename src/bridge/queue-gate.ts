@@ -109,6 +109,79 @@ export async function jobQueues(
   return out;
 }
 
+/** Jobs longer than this always take the sliced scan (the fast read has no pauses). */
+export const FAST_JOB_CHARS = 1 << 16;
+
+/**
+ * The same answer as `jobQueues`, read without walking the whole job, or undefined when that
+ * scan must decide. Built for the common job, `{"retry":true,"queue":"default",...}`:
+ *
+ * - without `\u` in the text, a key can only decode to "queue" if its text is exactly `queue`
+ *   (no other escape spells one of its letters), so every top-level "queue" key is an
+ *   occurrence of the literal `"queue"`;
+ * - with exactly one occurrence, the answer is decided by that one: the scan's own steps, run
+ *   only over the text before it, say whether it is a top-level key (not inside a string, not
+ *   nested, not a value), and its value is the only name.
+ *
+ * Anything else (`\u` anywhere, two occurrences, a long job) goes to `jobQueues`.
+ */
+export function jobQueuesFast(json: string): string[] | typeof NOT_A_QUEUE_NAME | undefined {
+  if (json.length > FAST_JOB_CHARS || json.indexOf("\\u") !== -1) return undefined;
+  const at = json.indexOf('"queue"');
+  if (at === -1) return [];
+  if (hasQueueLiteral(json, at + 7)) return undefined;
+  if (!isTopLevelKey(json, at)) return [];
+  let v = skipSpace(json, at + 7);
+  if (json.charCodeAt(v) !== 0x3a /* : */) return [];
+  v = skipSpace(json, v + 1);
+  if (json.charCodeAt(v) !== 0x22) return NOT_A_QUEUE_NAME;
+  const vEnd = stringEnd(json, v);
+  const value = vEnd < 0 ? undefined : decodeString(json, v, vEnd);
+  return value === undefined ? [] : [value];
+}
+
+/**
+ * Whether `"queue"` occurs at or after `from`. Found through its `q`: a second multi-character
+ * `indexOf` over the rest of a job cost about five times as much (measured on 1,000-job pushes).
+ */
+function hasQueueLiteral(json: string, from: number): boolean {
+  for (let q = json.indexOf("q", from + 1); q !== -1; q = json.indexOf("q", q + 1)) {
+    if (json.startsWith('"queue"', q - 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the string token at `at` is a key of the top-level object: `jobQueues`'s steps (depth,
+ * whether a key is expected), run up to `at`. False when `at` falls inside a string.
+ */
+function isTopLevelKey(json: string, at: number): boolean {
+  let i = skipSpace(json, 0);
+  if (json.charCodeAt(i) !== 0x7b /* { */) return false;
+  let depth = 0;
+  let expectKey = false;
+  while (i < at) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const end = stringEnd(json, i);
+      if (end < 0 || end >= at) return false;
+      if (depth === 1) expectKey = false;
+      i = end + 1;
+    } else if (c === 0x7b || c === 0x5b /* [ */) {
+      depth++;
+      expectKey = depth === 1;
+      i++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (--depth === 0) return false;
+      i++;
+    } else {
+      if (c === 0x2c /* , */ && depth === 1) expectKey = true;
+      i++;
+    }
+  }
+  return i === at && depth === 1 && expectKey;
+}
+
 /**
  * The string between the quotes at `start` and `end`, decoded; undefined if not valid JSON. Only
  * short strings matter (a key named "queue", a queue name), so a long one comes back raw, which

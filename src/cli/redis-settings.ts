@@ -34,9 +34,11 @@ export function settingsErrorMessage(err: unknown, target: RedisTarget): string 
     return `Redis at ${where} refused the user name or password (WRONGPASS): check them in ${source}`;
   }
   if (code === "NOPERM") {
+    // The refusal itself, not the EXECABORT around it (the worker's first heartbeat is a MULTI).
+    const refusal = reply.replace(/^EXECABORT .*?because of: /, "");
     return (
       `Redis user "${target.username ?? "default"}" at ${where} lacks a permission edgekiq needs ` +
-      `(${reply}): grant it with ACL SETUSER, or use another user in ${source}`
+      `(${refusal}): grant it with ACL SETUSER, or use another user in ${source}`
     );
   }
   if (code === "ERR" && /DB index is out of range|invalid DB index/i.test(reply)) {

@@ -6,8 +6,8 @@
  *    scheduled-set poller (poller.ts), the orphan check (orphans.ts), signals (signals.ts) and
  *    the handler registry (registry.ts), all reporting to one error hub (exception-handler.ts).
  * 2. start: first heartbeat (our process hash must exist before our in-progress lists do, or
- *    another worker's orphan check would take them), register the lists, recover orphans, then
- *    run the loops.
+ *    another worker's orphan check would take them; if it fails, start rejects having registered
+ *    nothing), register the lists, recover orphans, then run the loops.
  * 3. quiet: stop fetching and polling, hand unstarted jobs back, keep beating ("quiet": "true").
  * 4. stop: quiet, wait up to shutdownTimeout, then abort `ctx.signal`, write the pending acks,
  *    remove the process from `processes` and put everything left in our in-progress lists back
@@ -301,9 +301,11 @@ export class Worker extends WorkerEvents {
       }
     }
     this.#heartbeat.start();
-    // A failed first beat is reported, not thrown, as it always was: start goes on to register.
-    await this.#beat();
     try {
+      // The first beat must succeed: it writes our process hash, and lists registered without
+      // one look orphaned to every other worker's orphan check, which would requeue jobs we run.
+      // A failed beat fails start, and nothing is registered.
+      await this.#heartbeat.beat();
       await this.#capsule.fetch.register();
     } catch (err) {
       this.#state = "new";

@@ -1,8 +1,11 @@
 // The bounded request-body parser (#13 item 1) against the rule it replaces: for every body,
 // valid or not, it gives exactly what `JSON.parse` plus the protocol's shape check gave (the same
 // commands, or a 400), while refusing depth and counts before doing the work they would cost.
+// Both of its paths are held to that: `parseCommands` (the JSON.parse fast path for bodies within
+// its bounds, the scanner otherwise) and `scanCommands` (the scanner alone).
 import { describe, expect, it } from "vitest";
-import { type ParsedCommand, parseCommands } from "../../src/bridge/command-parser";
+import { type ParsedCommand, parseCommands, scanCommands } from "../../src/bridge/command-parser";
+import { fastCommands } from "../../src/bridge/fast-parse";
 import { BridgeHttpError } from "../../src/bridge/request-body";
 
 const roomy = { maxCommands: 1_000_000, maxArguments: 10_000_000 };
@@ -46,9 +49,10 @@ async function parsed(
   text: string,
   shape: "single" | "list",
   limits = roomy,
+  parse = parseCommands,
 ): Promise<ParsedCommand[] | "error" | number> {
   try {
-    return await parseCommands(text, shape, limits);
+    return await parse(text, shape, limits);
   } catch (err) {
     if (!(err instanceof BridgeHttpError)) throw err;
     return err.status === 400 ? "error" : err.status;
@@ -93,6 +97,7 @@ describe("parseCommands", () => {
         random() < 0.9 ? `${open}${JSON.stringify(pick(["GET", "Set", "x"]))},` : open,
       );
     let agreed = 0;
+    let fast = 0;
     for (let i = 0; i < 20_000; i++) {
       const shape = random() < 0.5 ? "single" : "list";
       let text = shape === "single" ? command() : list(command, Math.floor(random() * 4));
@@ -105,9 +110,13 @@ describe("parseCommands", () => {
       } else if (r < 0.12) text += pick(["]", ",", "x", " "]);
       const want = reference(text, shape);
       expect({ text, shape, got: await parsed(text, shape) }).toEqual({ text, shape, got: want });
+      const scanned = await parsed(text, shape, roomy, scanCommands);
+      expect({ text, shape, scanned }).toEqual({ text, shape, scanned: want });
       if (want !== "error") agreed++;
+      if (fastCommands(text, shape, roomy)) fast++;
     }
     expect(agreed).toBeGreaterThan(2000); // valid bodies were exercised, not only errors
+    expect(fast).toBe(agreed); // every valid body here is within the fast path's bounds
   });
 
   it("decodes long strings in pieces exactly as JSON.parse does, escapes across every cut", async () => {
@@ -117,13 +126,16 @@ describe("parseCommands", () => {
       let value = "";
       while (value.length < length) value += bits[Math.floor(random() * bits.length)];
       const text = JSON.stringify(["SET", "k", value, "x".repeat(length)]);
-      expect(await parsed(text, "single")).toEqual([
-        { name: "set", sent: "SET", args: ["k", value, "x".repeat(length)] },
-      ]);
+      for (const parse of [parseCommands, scanCommands]) {
+        expect(await parsed(text, "single", roomy, parse)).toEqual([
+          { name: "set", sent: "SET", args: ["k", value, "x".repeat(length)] },
+        ]);
+      }
     }
     // A raw control character deep inside a long string is still refused.
     const bad = `["SET","k","${"x".repeat(400_000)}\u0001"]`;
     expect(await parsed(bad, "single")).toBe("error");
+    expect(await parsed(bad, "single", roomy, scanCommands)).toBe("error");
   });
 
   it("refuses a third level of nesting at its first bracket, whatever follows", async () => {
