@@ -1,12 +1,14 @@
 // Encrypted job arguments on a real Redis: the client seals, Redis and the logs hold only the
 // envelope, the worker opens before the schema and the handler gets the plaintext; key rotation;
 // a tampered or moved ciphertext goes to dead without reaching the handler; a retry keeps the
-// ciphertext byte for byte.
+// ciphertext byte for byte; a unique lock is the digest of the plain arguments.
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/client";
 import { defineJob } from "../../src/core/define-job";
 import { keyRing } from "../../src/core/encryption";
+import { Keys } from "../../src/core/keys";
+import { uniqueDigest, uniqueJobs, uniqueKey } from "../../src/core/unique";
 import { fromIoredis } from "../../src/redis/tcp";
 import { dashboard } from "../../src/web";
 import type { Logger } from "../../src/worker/logger";
@@ -252,5 +254,35 @@ describe("encrypted arguments", () => {
       expect(page).toContain(">encrypted<");
     }
     expect(detail).toContain("AES-256-GCM, key k1");
+  });
+});
+
+describe("encrypted unique jobs", () => {
+  it("are the same job when their plain arguments are (the ciphertext differs on every push)", async () => {
+    await t.flush();
+    const client = new Client({ redis: t.redis, encryption: keyRing(ringK1), unique: uniqueJobs });
+    const item = { class: Charge, args: [5, { card: "4242" }], unique: { for: 60 } };
+    const first = await client.push(item);
+    expect(first).toMatch(/^[0-9a-f]{24}$/);
+    expect(await client.push(item)).toBeNull();
+    expect(await client.push({ ...item, args: [6, { card: "4242" }] })).toMatch(/^[0-9a-f]{24}$/);
+    expect(await t.redis.llen("queue:default")).toBe(2);
+    const lock = uniqueKey(new Keys(), await uniqueDigest("Charge", "default", item.args));
+    expect(await t.redis.get(lock)).toBe(first);
+    expect(await dumpRedis()).not.toContain("4242");
+
+    const seen: unknown[] = [];
+    const worker = testWorker(t.redis, { encryption: ringK1 });
+    worker.register(Charge, async (args) => {
+      seen.push(args);
+    });
+    await worker.start();
+    try {
+      await waitFor(() => seen.length === 2, { what: "both jobs" });
+      await waitFor(async () => (await t.redis.exists(lock)) === 0, { what: "the lock released" });
+    } finally {
+      await worker.stop();
+    }
+    expect(seen).toContainEqual([5, { card: "4242" }]);
   });
 });
