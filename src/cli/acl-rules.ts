@@ -6,8 +6,10 @@
  *   only, write-only (a selector), since the scheduler moves due jobs of any queue onto that
  *   queue and retries may go to `retry_queue`; `schedule`, `retry`, `dead` (every queue's jobs: the scheduler and retries need
  *   them), the heartbeat (`processes`, the process hashes `<host>:<pid>:<nonce>`, their `:work`,
- *   `:workers` and `-signals` keys), counters and metrics, and edgekiq's in-progress lists.
- * - dashboard (read-only): read-only commands on Sidekiq's keys, read-only key patterns, and
+ *   `:workers` and `-signals` keys), counters and metrics, and edgekiq's own keys (`edgekiq:*`:
+ *   in-progress lists, unique locks, limiters, paused queues, periodic markers, batches).
+ * - dashboard (read-only): read-only commands on Sidekiq's and edgekiq's keys, read-only key
+ *   patterns, and
  *   the process-list cleanup every Sidekiq dashboard does (SET `process_cleanup`, SREM
  *   `processes`).
  * - admin dashboard: reads and writes (delete, retry, kill, signals) on Sidekiq's keys.
@@ -96,6 +98,18 @@ const WORKER_COMMANDS = [
   "+incr",
   "+bitfield",
   "+type",
+  // edgekiq's features: unique locks, limiters, queue states, periodic ticks, batches, events.
+  "+smismember",
+  "+hsetnx",
+  "+hlen",
+  "+ltrim",
+  "+persist",
+  "+pexpire",
+  "+ttl",
+  "+time",
+  "+zcount",
+  "+xadd",
+  "+mset",
 ];
 
 /** Key patterns of the role, namespaced, in Redis glob syntax. */
@@ -123,14 +137,15 @@ function patterns(role: AclRole, options: AclOptions): string[] {
       return [
         ...own.map((k) => `~${k}`),
         ...sidekiq.map((k) => `~${k}`),
-        `~${ns}edgekiq:inprogress`,
-        `~${ns}edgekiq:inprogress:*`,
+        // edgekiq's own keys: in-progress lists, unique locks, limiters, paused queues and caps,
+        // periodic markers, batches, results and events.
+        `~${ns}edgekiq:*`,
       ];
     }
     case "dashboard":
-      return [anyQueue, ...sidekiq].map((k) => `%R~${k}`);
+      return [anyQueue, ...sidekiq, `${ns}edgekiq:*`].map((k) => `%R~${k}`);
     case "admin":
-      return [anyQueue, ...sidekiq].map((k) => `~${k}`);
+      return [anyQueue, ...sidekiq, `${ns}edgekiq:*`].map((k) => `~${k}`);
     case "enqueue":
       // Only the scripts' declared keys; each inner call is checked by the selectors.
       return [
@@ -172,7 +187,17 @@ function commands(role: AclRole): string[] {
     case "worker":
       return ["-@all", ...CONNECTION, ...WORKER_COMMANDS];
     case "dashboard":
-      return ["-@all", "+@read", "-@dangerous", "-scan", "-keys", "-randomkey", ...CONNECTION];
+      // TIME: the Flow page reads limiters against Redis's clock.
+      return [
+        "-@all",
+        "+@read",
+        "-@dangerous",
+        "-scan",
+        "-keys",
+        "-randomkey",
+        "+time",
+        ...CONNECTION,
+      ];
     case "admin":
       return [
         "-@all",
@@ -182,6 +207,7 @@ function commands(role: AclRole): string[] {
         "-scan",
         "-keys",
         "-randomkey",
+        "+time",
         ...CONNECTION,
       ];
     case "enqueue":

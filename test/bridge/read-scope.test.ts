@@ -110,9 +110,10 @@ describe("edgekiq/api over a read token", () => {
               found: (await s.scan("boom")).map((j) => j.value),
             })),
           ),
-          // Without the fields each heartbeat rewrites (beat, rtt_us).
+          // Without the fields each heartbeat rewrites (beat, rtt_us, rss: the worker detects
+          // its runtime, so its RSS is real and moves between beats).
           processes: (await new ProcessSet({ redis }).list({ clean: false })).map(
-            ({ data: { beat: _b, rtt_us: _r, ...rest } }) => rest,
+            ({ data: { beat: _b, rtt_us: _r, rss: _m, ...rest } }) => rest,
           ),
           work: (await new WorkSet({ redis }).list()).map((w) => ({ ...w, job: w.job.value })),
         };

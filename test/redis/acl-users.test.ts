@@ -198,6 +198,9 @@ describe("under their ACL users", () => {
       "/busy",
       "/metrics",
       "/stats",
+      "/periodic",
+      "/batches",
+      "/flow",
     ]) {
       const res = await app.fetch(new Request(`http://127.0.0.1${path}`));
       const text = await res.text();

@@ -56,7 +56,9 @@ export function flowRoutes(app: Hono<WebEnv>): void {
     const [states, limiters, count, duplicates] = await Promise.all([
       Queue.flowStates(api),
       limiterStates(api),
-      locks.count(10_000),
+      // Counting walks the keyspace (SCAN), which read-only users and read tokens may not do:
+      // then the count is unknown, and the rest of the page still answers.
+      locks.count(10_000).catch(() => undefined),
       locks.duplicates(),
     ]);
     // Lookup of a job's lock by what makes it unique: class, queue and args (JSON).
@@ -100,7 +102,7 @@ export function flowRoutes(app: Hono<WebEnv>): void {
               ),
             ]
       }</tbody></table></section>
-<section class="panel"><h2>Unique locks <span class="badge" data-flow="locks">${formatNumber(count)}</span></h2>
+<section class="panel"><h2>Unique locks <span class="badge" data-flow="locks">${count === undefined ? "?" : formatNumber(count)}</span></h2>
 <p>Duplicate pushes refused: <span data-flow="duplicates">${formatNumber(duplicates)}</span></p>
 <form method="get" action="${b}/flow" class="search-page"><input name="class" value="${lookClass}" placeholder="Class" aria-label="Job class" maxlength="${MAX_FILTER}"><input name="queue" value="${lookQueue}" aria-label="Queue" maxlength="${MAX_FILTER}"><input name="args" value="${lookArgs}" placeholder="[args as JSON]" aria-label="Args as JSON"><button class="btn">Find lock</button></form>
 ${found}</section>
