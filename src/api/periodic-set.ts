@@ -35,18 +35,9 @@ export interface PeriodicRun {
   manual: boolean;
 }
 
-export interface PeriodicInfo {
+/** A declared entry: its stored definition (cron, tz — null for UTC —, job, options) and state. */
+export interface PeriodicInfo extends PeriodicDefinition {
   name: string;
-  cron: string;
-  /** IANA zone, or null for UTC. */
-  tz: string | null;
-  class: string;
-  queue: string;
-  args: unknown[];
-  /** The payload's Sidekiq options (retry, queue, tags…). */
-  options: Record<string, unknown>;
-  missed: string;
-  maxMissed: number;
   paused: boolean;
   /** The newest tick enqueued (epoch ms), undefined before the first. */
   lastTick: number | undefined;

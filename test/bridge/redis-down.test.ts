@@ -4,11 +4,11 @@
 // and never replies; one warning for the outage and one line for the recovery; a request refused
 // during the outage never runs later. `edgekiq web` answers an error page in bounded time, and a
 // worker whose Redis never answers says so.
-import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type CliProcess, startCli } from "../helpers/cli";
 import { freePort, type RedisServerHandle, startRedisServer } from "../helpers/redis-server";
 import { waitFor } from "../helpers/ruby";
+import { silentServer } from "../helpers/silent-server";
 
 const ADMIN = "down-admin-token-0123456789abcd";
 const running: CliProcess[] = [];
@@ -19,25 +19,6 @@ afterEach(() => {
 afterAll(async () => {
   for (const s of redisServers) await s.stop();
 });
-
-/** A TCP server on 127.0.0.1 that accepts connections, reads everything and never answers. */
-async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("data", () => undefined);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function start(command: "bridge" | "web", port: number, env = {}): Promise<CliProcess> {
   const extra = command === "web" ? ["--open"] : [];
