@@ -53,8 +53,8 @@ function startChild(env: Record<string, string> = {}): Promise<Child> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** How long three processes tick together; the soak is PERIODIC_SOAK_SECONDS=60. */
-const SOAK_SECONDS = Number(process.env.PERIODIC_SOAK_SECONDS ?? 15);
+/** How long three processes tick together: the 60 s (PERIODIC_SOAK_SECONDS shortens it). */
+const SOAK_SECONDS = Number(process.env.PERIODIC_SOAK_SECONDS ?? 60);
 
 /** The ticks in the entry's run log, ascending, and its queue length. */
 async function runs(): Promise<number[]> {
