@@ -22,6 +22,8 @@
  * `@dangerous` commands beyond INFO (client libraries' ready check).
  */
 
+import { globEscape } from "../api/context";
+
 export type AclRole = "worker" | "dashboard" | "admin" | "enqueue";
 export const ACL_ROLES: readonly AclRole[] = ["worker", "dashboard", "admin", "enqueue"];
 
@@ -115,7 +117,7 @@ const WORKER_COMMANDS = [
 /** Key patterns of the role, namespaced, in Redis glob syntax. */
 function patterns(role: AclRole, options: AclOptions): string[] {
   const ns = options.namespace ? `${options.namespace}:` : "";
-  const queueKeys = (options.queues ?? []).map((q) => `${ns}queue:${escapeGlob(q)}`);
+  const queueKeys = (options.queues ?? []).map((q) => `${ns}queue:${globEscape(q)}`);
   const anyQueue = `${ns}queue:*`;
   const sidekiq = [
     `${ns}queues`,
@@ -161,7 +163,7 @@ function patterns(role: AclRole, options: AclOptions): string[] {
 function selectors(role: AclRole, options: AclOptions): string[] {
   const ns = options.namespace ? `${options.namespace}:` : "";
   const queueKeys = options.queues
-    ? options.queues.map((q) => `%W~${ns}queue:${escapeGlob(q)}`)
+    ? options.queues.map((q) => `%W~${ns}queue:${globEscape(q)}`)
     : [`%W~${ns}queue:*`];
   switch (role) {
     case "worker":
@@ -233,9 +235,4 @@ export function aclRules(
     ...commands(role),
     ...selectors(role, options),
   ];
-}
-
-/** A queue name as a literal in a Redis glob. */
-function escapeGlob(name: string): string {
-  return name.replace(/[*?[\]\\]/g, "\\$&");
 }
